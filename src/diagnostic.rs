@@ -1,0 +1,325 @@
+//! The one diagnostic type every stage reports through.
+//!
+//! A `Diagnostic` names a file, a byte span in it, what is wrong and what to do.
+//! Rendering is miette's graphical report (file:line:column, the offending line with
+//! a marker, and the help text), so every stage looks the same to the analyst.
+
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+/// A byte range in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Span {
+    pub const fn new(offset: usize, len: usize) -> Self {
+        Span { offset, len }
+    }
+    pub fn end(self) -> usize {
+        self.offset.saturating_add(self.len)
+    }
+}
+
+/// The text of a file the analyst wrote, kept so diagnostics can quote it.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as shown to the user (relative paths kept relative, `a/../b` folded).
+    pub name: String,
+    /// The path used to read the file.
+    pub path: PathBuf,
+    named: NamedSource<Arc<str>>,
+}
+
+impl SourceFile {
+    pub fn new(path: &Path, text: impl Into<Arc<str>>) -> Arc<Self> {
+        let name = display_path(path);
+        let text: Arc<str> = text.into();
+        Arc::new(SourceFile {
+            named: NamedSource::new(name.clone(), text).with_language("yaml"),
+            name,
+            path: path.to_path_buf(),
+        })
+    }
+    pub fn text(&self) -> &str {
+        self.named.inner()
+    }
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(self.text(), offset)
+    }
+    /// The `file:line:column` of a span, as printed in one-line messages.
+    pub fn locate(&self, span: Span) -> String {
+        let (line, col) = self.line_col(span.offset);
+        format!("{}:{line}:{col}", self.name)
+    }
+}
+
+/// Fold `.` and `..` lexically and use `/`, so messages show `scripts/x.rhai`
+/// rather than `models/../scripts/x.rhai`.
+pub fn display_path(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut absolute = false;
+    for component in path.components() {
+        match component {
+            Component::RootDir => absolute = true,
+            Component::Prefix(p) => parts.push(p.as_os_str().to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if parts.last().is_some_and(|p| p != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..".into());
+                }
+            }
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute { format!("/{joined}") } else { joined }
+}
+
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count().saturating_add(1);
+    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let col = before.get(line_start..).map_or(0, |s| s.chars().count());
+    (line, col.saturating_add(1))
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+pub fn offset_of(text: &str, line: u64, column: u64) -> usize {
+    let mut offset = 0usize;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1) == line {
+            let col = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
+            let within: usize = l.chars().take(col).map(char::len_utf8).sum();
+            return offset.saturating_add(within);
+        }
+        offset = offset.saturating_add(l.len());
+    }
+    text.len()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    /// The file the problem is in, if any, and where in it.
+    pub file: Option<Arc<SourceFile>>,
+    pub span: Option<Span>,
+    /// Short text under the marker, e.g. "unknown stakeholder".
+    pub label: Option<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// A file path to name when there is no text to quote (e.g. a missing file).
+    pub path: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            file: None,
+            span: None,
+            label: None,
+            help: None,
+            path: None,
+        }
+    }
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+    pub fn at(mut self, file: &Arc<SourceFile>, span: Span) -> Self {
+        self.file = Some(Arc::clone(file));
+        self.span = Some(span);
+        self
+    }
+    pub fn in_file(mut self, path: &Path) -> Self {
+        self.path = Some(display_path(path));
+        self
+    }
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    /// Add help only when there is some (e.g. an optional did-you-mean).
+    pub fn maybe_help(self, help: Option<String>) -> Self {
+        match help {
+            Some(h) => self.help(h),
+            None => self,
+        }
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+    /// `file:line:column`, or the bare path, or nothing.
+    pub fn location(&self) -> Option<String> {
+        match (&self.file, self.span) {
+            (Some(file), Some(span)) => Some(file.locate(span)),
+            (Some(file), None) => Some(file.name.clone()),
+            _ => self.path.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, &self.path) {
+            // With a quoted source, miette prints the location in the snippet header.
+            (Some(_), _) | (None, None) => f.write_str(&self.message),
+            (None, Some(path)) => write!(f, "{path}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.file.as_ref().map(|f| &f.named as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        self.file.as_ref()?;
+        let label = LabeledSpan::new(self.label.clone(), span.offset, span.len);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// Problems collected across a stage; stages add to it and carry on, so that one run
+/// reports everything it can find.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+    pub fn errors(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.0.len().saturating_sub(self.errors())
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+/// How diagnostics are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Colour and Unicode box drawing, for a terminal.
+    Color,
+    /// Unicode without colour: files, pipes and tests.
+    Plain,
+}
+
+/// Render diagnostics in order, then a one-line count.
+pub fn render(diagnostics: &Diagnostics, style: Style) -> String {
+    let theme = match style {
+        Style::Color => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in diagnostics.iter() {
+        if handler.render_report(&mut out, d).is_err() {
+            // Rendering into a String cannot fail, but never lose the message.
+            out.push_str(&d.to_string());
+            out.push('\n');
+        }
+    }
+    let (errors, warnings) = (diagnostics.errors(), diagnostics.warnings());
+    if errors > 0 {
+        out.push_str(&format!(
+            "{} found{}\n",
+            plural(errors, "error"),
+            if warnings > 0 { format!(", {}", plural(warnings, "warning")) } else { String::new() }
+        ));
+    }
+    out
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "ab\ncé: x\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        assert_eq!(line_col(text, text.find('x').unwrap()), (2, 5));
+        assert_eq!(offset_of(text, 2, 5), text.find('x').unwrap());
+    }
+
+    #[test]
+    fn display_path_folds_parent_components() {
+        assert_eq!(display_path(Path::new("models/../scripts/a.rhai")), "scripts/a.rhai");
+        assert_eq!(display_path(Path::new("./models/a.yaml")), "models/a.yaml");
+        assert_eq!(display_path(Path::new("../x/a.yaml")), "../x/a.yaml");
+    }
+
+    #[test]
+    fn rendered_error_shows_location_line_and_help() {
+        let file = SourceFile::new(Path::new("m.yaml"), "id: x\nname: 3\n");
+        let d = Diagnostic::error("bad name").at(&file, Span::new(12, 1)).label("here").help("quote it");
+        let out = render(&Diagnostics::from(d), Style::Plain);
+        assert!(out.contains("m.yaml:2:7"), "{out}");
+        assert!(out.contains("name: 3"), "{out}");
+        assert!(out.contains("quote it"), "{out}");
+        assert!(out.ends_with("1 error found\n"), "{out}");
+    }
+}

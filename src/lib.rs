@@ -1,0 +1,17 @@
+//! sroi: Social Return on Investment from YAML impact models, in exact decimal money.
+//!
+//! The pipeline, one module per stage:
+//! `model` (read and check a model file) → `proxy` (proxy sets and `extends`) →
+//! `project` (load once) → `evaluate` (resolve numbers, run `calc`) → `report`.
+//! Every stage reports problems through `diagnostic::Diagnostic`.
+
+pub mod calc;
+pub mod cli;
+pub mod diagnostic;
+pub mod evaluate;
+pub mod model;
+pub mod project;
+pub mod proxy;
+pub mod report;
+pub mod source;
+pub mod suggest;

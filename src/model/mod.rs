@@ -1,0 +1,11 @@
+//! Impact models: types, loading and validation (SPEC section 2).
+
+pub mod fields;
+pub mod load;
+pub mod number;
+pub mod types;
+pub mod yaml;
+
+pub use load::read_model;
+pub use number::{NumberField, NumberKind, NumberSource};
+pub use types::*;

@@ -1,0 +1,176 @@
+//! The impact model as the analyst wrote it (SPEC section 2), before any evaluation.
+
+use std::sync::Arc;
+
+use crate::diagnostic::{SourceFile, Span};
+
+use super::number::NumberField;
+
+/// A value with the place it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Located<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Located { value, span }
+    }
+}
+
+impl Located<String> {
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    #[default]
+    Evaluation,
+    Forecast,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Evaluation => "evaluation",
+            Kind::Forecast => "forecast",
+        }
+    }
+}
+
+/// When the discount factor applies within each year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Discounting {
+    /// Year y is discounted by 1 / (1 + r)^y.
+    #[default]
+    EndOfYear,
+    /// Year y is discounted by 1 / (1 + r)^(y - 1): year 1 is not discounted.
+    StartOfYear,
+}
+
+impl Discounting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Discounting::EndOfYear => "end-of-year",
+            Discounting::StartOfYear => "start-of-year",
+        }
+    }
+}
+
+/// Whether an outcome's first valued year is the activity year or the one after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Start {
+    #[default]
+    During,
+    After,
+}
+
+impl Start {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Start::During => "during",
+            Start::After => "after",
+        }
+    }
+    /// SPEC's offset s: 0 for `during`, 1 for `after`.
+    pub fn offset(self) -> u32 {
+        match self {
+            Start::During => 0,
+            Start::After => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub file: Arc<SourceFile>,
+    pub id: Located<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: Kind,
+    pub currency: Located<String>,
+    pub period: Option<String>,
+    /// The default proxy set: a name or a path relative to the model file.
+    pub proxies: Option<Located<String>>,
+    pub script: Option<Located<String>>,
+    pub discount_rate: NumberField,
+    pub discounting: Discounting,
+    pub params: Vec<Param>,
+    pub data: Vec<DataTable>,
+    pub stakeholders: Vec<Stakeholder>,
+    pub inputs: Vec<Input>,
+    pub outputs: Vec<Output>,
+    pub outcomes: Vec<Outcome>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: Located<String>,
+    pub value: NumberField,
+}
+
+#[derive(Debug, Clone)]
+pub struct DataTable {
+    pub name: Located<String>,
+    /// Path relative to the model file.
+    pub path: Located<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stakeholder {
+    pub id: Located<String>,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub stakeholder: Located<String>,
+    pub description: String,
+    pub value: NumberField,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub description: String,
+    pub quantity: NumberField,
+    pub stakeholder: Option<Located<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: Located<String>,
+    pub stakeholder: Located<String>,
+    pub description: String,
+    pub indicator: Option<String>,
+    pub notes: Option<String>,
+    pub quantity: NumberField,
+    pub proxy: ProxyRef,
+    pub duration: NumberField,
+    pub start: Start,
+    pub deadweight: NumberField,
+    pub displacement: NumberField,
+    pub attribution: NumberField,
+    pub drop_off: NumberField,
+}
+
+/// An outcome's financial proxy: an id in the active set, or written inline.
+#[derive(Debug, Clone)]
+pub enum ProxyRef {
+    Id(Located<String>),
+    Inline(InlineProxy),
+}
+
+#[derive(Debug, Clone)]
+pub struct InlineProxy {
+    pub value: NumberField,
+    pub unit: Option<String>,
+    pub description: Option<String>,
+    pub source: String,
+    pub price_year: Option<u16>,
+    pub span: Span,
+}

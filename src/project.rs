@@ -1,0 +1,159 @@
+//! Loading: a model, its proxy set and the files they name, parsed and checked once.
+//! Evaluation (`evaluate`) then runs as often as needed on the loaded project.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{display_path, Diagnostic, Diagnostics, SourceFile};
+use crate::model::{self, Model, ProxyRef};
+use crate::proxy::{self, ProxySet, SetReference};
+use crate::source::{dir_of, unreadable, Files};
+use crate::suggest;
+
+/// Which proxy set to use instead of the model's own (`--proxies NAME|PATH`).
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub proxies: Option<String>,
+}
+
+/// A loaded, validated model with its resolved proxy set.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub model: Model,
+    pub proxies: ProxySet,
+    /// Every file loading read, for watch mode.
+    pub files: Vec<PathBuf>,
+}
+
+/// Load and validate. On success, warnings (if any) come back beside the project.
+pub fn load(files: &mut dyn Files, path: &Path, options: &LoadOptions) -> Result<(Project, Diagnostics), Diagnostics> {
+    let file = files
+        .read(path)
+        .map_err(|e| Diagnostics::from(unreadable(path, "the model", &e).help("check the path; models are YAML files such as models/arts-for-health.yaml")))?;
+    load_from(files, &file, options)
+}
+
+pub fn load_from(
+    files: &mut dyn Files,
+    file: &Arc<SourceFile>,
+    options: &LoadOptions,
+) -> Result<(Project, Diagnostics), Diagnostics> {
+    let (model, mut diagnostics) = model::read_model(file);
+    let Some(model) = model else { return Err(diagnostics) };
+
+    let proxies = match proxy_set(files, &model, options) {
+        Ok(set) => Some(set),
+        Err(d) => {
+            diagnostics.extend(d);
+            None
+        }
+    };
+    if let Some(set) = &proxies {
+        check_against_set(&model, set, options, &mut diagnostics);
+    }
+    check_named_files(files, &model, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let Some(proxies) = proxies else { return Err(diagnostics) };
+    let mut used: Vec<PathBuf> = vec![file.path.clone()];
+    used.extend(proxies.files.iter().map(|f| f.path.clone()));
+    Ok((Project { model, proxies, files: used }, diagnostics))
+}
+
+/// The active set: `--proxies` if given, else the model's `proxies`, else an empty set
+/// (fine when every proxy is inline).
+fn proxy_set(files: &mut dyn Files, model: &Model, options: &LoadOptions) -> Result<ProxySet, Diagnostics> {
+    let model_dir = dir_of(&model.file.path);
+    let names_dir = model_dir.join("proxies");
+    if let Some(cli) = &options.proxies {
+        let reference = SetReference::parse(cli);
+        // A path on the command line is relative to where the command runs.
+        let path = proxy::resolve_reference(&reference, Path::new(""), &names_dir);
+        return proxy::load_set(files, &path, cli, proxy::load::Referrer { file: None, span: None });
+    }
+    if let Some(named) = &model.proxies {
+        let reference = SetReference::parse(&named.value);
+        let path = proxy::resolve_reference(&reference, &model_dir, &names_dir);
+        return proxy::load_set(
+            files,
+            &path,
+            &named.value,
+            proxy::load::Referrer { file: Some(&model.file), span: Some(named.span) },
+        );
+    }
+    Ok(ProxySet {
+        id: "inline".into(),
+        name: "Inline proxies only".into(),
+        currency: model.currency.value.clone(),
+        price_year: None,
+        chain: Vec::new(),
+        files: Vec::new(),
+        proxies: Default::default(),
+    })
+}
+
+fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: &mut Diagnostics) {
+    if model.currency.value != set.currency {
+        let via = if options.proxies.is_some() { " (chosen with --proxies)" } else { "" };
+        out.push(
+            Diagnostic::error(format!(
+                "the model is in {} but proxy set `{}`{via} is in {}",
+                model.currency.value, set.id, set.currency
+            ))
+            .at(&model.file, model.currency.span)
+            .label("model currency")
+            .help("use a proxy set in the model's currency; sroi does not convert currencies"),
+        );
+    }
+    for outcome in &model.outcomes {
+        let ProxyRef::Id(id) = &outcome.proxy else { continue };
+        if set.get(&id.value).is_some() {
+            continue;
+        }
+        let message = if set.chain.is_empty() {
+            format!("outcome `{}` names proxy `{}`, but the model has no proxy set", outcome.id.value, id.value)
+        } else {
+            format!("unknown proxy `{}` in set `{}`", id.value, set.chain.join("` → `"))
+        };
+        let help = if set.chain.is_empty() {
+            "add `proxies: uk` (or another set) to the model, or write the proxy inline with `value:` and `source:`".to_owned()
+        } else {
+            suggest::did_you_mean(&id.value, set.ids()).unwrap_or_else(|| {
+                format!("the set has {}; add `{}` to it or write the proxy inline", plural_ids(set), id.value)
+            })
+        };
+        out.push(Diagnostic::error(message).at(&model.file, id.span).label("no such proxy").help(help));
+    }
+}
+
+fn plural_ids(set: &ProxySet) -> String {
+    let ids: Vec<&str> = set.ids().collect();
+    if ids.len() > 12 {
+        format!("{} proxies (see {})", ids.len(), set.files.first().map_or(String::new(), |f| f.name.clone()))
+    } else {
+        suggest::one_of(ids)
+    }
+}
+
+/// `script` and `data` paths must exist, relative to the model file.
+fn check_named_files(files: &mut dyn Files, model: &Model, out: &mut Diagnostics) {
+    let dir = dir_of(&model.file.path);
+    let mut check = |path_text: &crate::model::Located<String>, what: &str| {
+        let path = dir.join(&path_text.value);
+        if let Err(err) = files.read(&path) {
+            let reason = unreadable(&path, what, &err).message;
+            out.push(
+                Diagnostic::error(format!("{reason} ({})", display_path(&path)))
+                    .at(&model.file, path_text.span)
+                    .help("paths in a model are relative to the model file's folder"),
+            );
+        }
+    };
+    if let Some(script) = &model.script {
+        check(script, "the script");
+    }
+    for table in &model.data {
+        check(&table.path, "the data table");
+    }
+}

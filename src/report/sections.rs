@@ -1,0 +1,185 @@
+//! The report's content as titled sections of rows, shared by the table and markdown
+//! renderers so both say exactly the same thing.
+
+use rust_decimal::Decimal;
+
+use super::{cash, fixed, percent, plain, ratio_sentence};
+use crate::evaluate::Evaluation;
+
+pub struct Section {
+    pub title: String,
+    pub header: Vec<String>,
+    /// Which columns hold numbers (right-aligned).
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+    /// Rows drawn after a rule (totals).
+    pub footer: Vec<Vec<String>>,
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The heading lines above the tables.
+pub fn heading(e: &Evaluation) -> Vec<String> {
+    let mut lines = vec![format!("{} ({})", e.model.name, e.model.id)];
+    let period = e.model.period.as_deref().map(|p| format!(", period {p}")).unwrap_or_default();
+    lines.push(format!("{}{period}", capitalised(e.model.kind.as_str())));
+    let chain = if e.proxy_set.chain.len() > 1 { format!(" ({})", e.proxy_set.chain.join(" → ")) } else { String::new() };
+    let year = e.proxy_set.price_year.map(|y| format!(", {y} prices")).unwrap_or_default();
+    lines.push(format!("Proxy set: {}{chain}{year}; currency {}", e.proxy_set.name, e.currency));
+    lines.push(format!(
+        "Discount rate {} ({}), horizon {} year{}",
+        percent(e.discount_rate),
+        e.discounting.as_str(),
+        e.horizon,
+        if e.horizon == 1 { "" } else { "s" }
+    ));
+    lines
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+pub fn sections(e: &Evaluation) -> Vec<Section> {
+    let cur = e.currency.as_str();
+    let mut out = Vec::new();
+
+    out.push(Section {
+        title: "Inputs".into(),
+        header: strings(&["Stakeholder", "Input", "Value"]),
+        numeric: vec![false, false, true],
+        rows: e.inputs.iter().map(|i| vec![i.stakeholder.clone(), i.description.clone(), cash(i.value, cur)]).collect(),
+        footer: vec![vec!["Total".into(), String::new(), cash(e.investment, cur)]],
+    });
+
+    out.push(Section {
+        title: "Impact map".into(),
+        header: strings(&[
+            "Outcome", "Stakeholder", "Quantity", "Proxy", "Proxy value", "Deadweight", "Displacement", "Attribution",
+            "Drop-off", "Lasts", "Impact", "Present value",
+        ]),
+        numeric: vec![false, false, true, false, true, true, true, true, true, false, true, true],
+        rows: e
+            .outcomes
+            .iter()
+            .map(|o| {
+                vec![
+                    o.id.clone(),
+                    o.stakeholder.clone(),
+                    plain(o.quantity),
+                    o.proxy.id.clone().unwrap_or_else(|| "(inline)".into()),
+                    cash(o.proxy.value, cur),
+                    percent(o.deadweight),
+                    percent(o.displacement),
+                    percent(o.attribution),
+                    percent(o.drop_off),
+                    format!("{} yr, {}", o.duration, o.start.as_str()),
+                    cash(o.impact, cur),
+                    cash(o.present_value, cur),
+                ]
+            })
+            .collect(),
+        footer: vec![{
+            let mut row = vec![String::new(); 12];
+            row[0] = "Total".into();
+            row[10] = cash(e.total_impact, cur);
+            row[11] = cash(e.total_present_value, cur);
+            row
+        }],
+    });
+
+    let years: Vec<usize> = (0..usize::try_from(e.horizon).unwrap_or(0)).collect();
+    let mut header = vec!["Outcome".to_owned()];
+    header.extend(years.iter().map(|y| format!("Year {}", y + 1)));
+    header.push("Present value".into());
+    let mut numeric = vec![false];
+    numeric.extend(years.iter().map(|_| true));
+    numeric.push(true);
+    let mut rows: Vec<Vec<String>> = e
+        .outcomes
+        .iter()
+        .map(|o| {
+            let mut row = vec![o.id.clone()];
+            row.extend(o.years.iter().map(|v| cash(*v, cur)));
+            row.push(cash(o.present_value, cur));
+            row
+        })
+        .collect();
+    let mut totals = vec!["Total".to_owned()];
+    totals.extend(years.iter().map(|&y| {
+        let sum = e.outcomes.iter().filter_map(|o| o.years.get(y)).fold(Decimal::ZERO, |a, v| a.checked_add(*v).unwrap_or(a));
+        cash(sum, cur)
+    }));
+    totals.push(cash(e.total_present_value, cur));
+    let mut factors = vec!["Discount factor".to_owned()];
+    factors.extend(e.factors.iter().map(|f| fixed(*f, 4)));
+    factors.push(String::new());
+    rows.push(factors);
+    out.push(Section { title: "Value by year".into(), header, numeric, rows, footer: vec![totals] });
+
+    out.push(Section {
+        title: "Stakeholders".into(),
+        header: strings(&["Stakeholder", "Name", "Invested", "Value (PV)", "Share of value"]),
+        numeric: vec![false, false, true, true, true],
+        rows: e
+            .stakeholders
+            .iter()
+            .map(|s| {
+                vec![
+                    s.id.clone(),
+                    s.name.clone(),
+                    cash(s.investment, cur),
+                    cash(s.present_value, cur),
+                    s.share.map_or("—".into(), |sh| format!("{}%", fixed(sh * Decimal::ONE_HUNDRED, 1))),
+                ]
+            })
+            .collect(),
+        footer: Vec::new(),
+    });
+
+    out.push(Section {
+        title: "Outcomes and proxies".into(),
+        header: strings(&["Outcome", "Description", "Indicator", "Proxy source"]),
+        numeric: vec![false; 4],
+        rows: e
+            .outcomes
+            .iter()
+            .map(|o| {
+                let unit = o.proxy.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+                let set = o.proxy.set.as_deref().map(|s| format!(" [set {s}]")).unwrap_or_default();
+                vec![
+                    o.id.clone(),
+                    o.description.clone(),
+                    o.indicator.clone().unwrap_or_default(),
+                    format!("{}{unit}: {}{set}", cash(o.proxy.value, cur), o.proxy.source),
+                ]
+            })
+            .collect(),
+        footer: Vec::new(),
+    });
+
+    out.push(Section {
+        title: "Summary".into(),
+        header: strings(&["Measure", "Value"]),
+        numeric: vec![false, true],
+        rows: vec![
+            vec!["Total present value".into(), cash(e.total_present_value, cur)],
+            vec!["Investment".into(), cash(e.investment, cur)],
+            vec!["Net present value".into(), cash(e.net_present_value, cur)],
+            vec!["SROI ratio".into(), e.ratio.map_or("—".into(), |r| format!("{} : 1", fixed(r, 2)))],
+            vec!["Net SROI ratio".into(), e.net_ratio.map_or("—".into(), |r| format!("{} : 1", fixed(r, 2)))],
+            vec!["Payback period".into(), e.payback_months.map_or("—".into(), |p| format!("{} months", fixed(p, 1)))],
+        ],
+        footer: Vec::new(),
+    });
+    out
+}
+
+/// The closing line: the ratio the way analysts say it, e.g.
+/// `£3.04 of social value per £1 invested`.
+pub fn closing(e: &Evaluation) -> String {
+    ratio_sentence(e)
+}
