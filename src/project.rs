@@ -94,7 +94,8 @@ fn proxy_set(files: &mut dyn Files, model: &Model, options: &LoadOptions) -> Res
 }
 
 fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: &mut Diagnostics) {
-    if model.currency.value != set.currency {
+    // An empty currency was already reported as invalid.
+    if !model.currency.value.is_empty() && model.currency.value != set.currency {
         let via = if options.proxies.is_some() { " (chosen with --proxies)" } else { "" };
         out.push(
             Diagnostic::error(format!(

@@ -147,7 +147,9 @@ impl Reader {
         None
     }
 
-    pub fn finish(self) -> Diagnostics {
+    /// The problems found, in the order they appear in the file.
+    pub fn finish(mut self) -> Diagnostics {
+        self.diagnostics.0.sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.offset));
         self.diagnostics
     }
 }

@@ -105,18 +105,28 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
     {
         r.error(n.span, "the model has no stakeholders", Some("list who experiences the outcomes and who invests".into()));
     }
+    let mut seen = BTreeMap::new();
+    for s in &stakeholders {
+        duplicate(&mut seen, &s.id, "stakeholder", r);
+    }
+    let who = Stakeholders(stakeholders.iter().map(|s| s.id.value.clone()).collect());
     let inputs: Vec<Input> = f
         .optional("inputs")
-        .map(|n| r.list(n, "inputs").iter().filter_map(|i| input(i, r)).collect())
+        .map(|n| r.list(n, "inputs").iter().filter_map(|i| input(i, &who, r)).collect())
         .unwrap_or_default();
     let outputs: Vec<Output> = f
         .optional("outputs")
-        .map(|n| r.list(n, "outputs").iter().filter_map(|o| output(o, r)).collect())
+        .map(|n| r.list(n, "outputs").iter().filter_map(|o| output(o, &who, r)).collect())
         .unwrap_or_default();
     let outcomes_node = f.required(r, "outcomes");
+    let mut outcome_ids = BTreeMap::new();
     let outcomes: Vec<Outcome> = outcomes_node
-        .map(|n| r.list(n, "outcomes").iter().filter_map(|o| outcome(o, r)).collect())
+        .map(|n| r.list(n, "outcomes").iter().filter_map(|o| outcome(o, &who, &mut outcome_ids, r)).collect())
         .unwrap_or_default();
+    let mut table_names = BTreeMap::new();
+    for t in &data {
+        duplicate(&mut table_names, &t.name, "data table", r);
+    }
     if let Some(n) = outcomes_node
         && outcomes.is_empty()
         && !r.diagnostics.has_errors()
@@ -125,17 +135,20 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
     }
     f.finish(r, MODEL_KEYS);
 
-    let model = Model {
+    // Build the model even when some fields were wrong (they are already reported), so
+    // that later checks (proxy ids, currency) can report their problems in the same run.
+    Some(Model {
         file: Arc::clone(&r.file),
-        id: id?,
-        name: name?,
+        id: id.unwrap_or_else(|| Located::new(String::new(), root.span)),
+        name: name.unwrap_or_default(),
         description,
         kind,
-        currency: currency?,
+        currency: currency.unwrap_or_else(|| Located::new(String::new(), root.span)),
         period,
         proxies,
         script,
-        discount_rate: discount_rate?,
+        discount_rate: discount_rate
+            .unwrap_or_else(|| NumberField::default_value(NumberKind::Percent, default_discount_rate())),
         discounting,
         params,
         data,
@@ -143,9 +156,7 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
         inputs,
         outputs,
         outcomes,
-    };
-    check_references(&model, r);
-    Some(model)
+    })
 }
 
 /// `sroi: 1`, the format version, required in models and proxy sets.
@@ -231,9 +242,9 @@ fn stakeholder(node: &Node, r: &mut Reader) -> Option<Stakeholder> {
     })
 }
 
-fn input(node: &Node, r: &mut Reader) -> Option<Input> {
+fn input(node: &Node, who: &Stakeholders, r: &mut Reader) -> Option<Input> {
     let mut f = r.mapping(node, "an input")?;
-    let stakeholder = f.required(r, "stakeholder").and_then(|n| r.located_text(n, "stakeholder"));
+    let stakeholder = f.required(r, "stakeholder").and_then(|n| who.read(n, r));
     let description = f.optional("description").and_then(|n| r.text(n, "description"));
     let value = f.required(r, "value").and_then(|n| r.number(n, NumberKind::NonNegative, "value"));
     f.finish(r, INPUT_KEYS);
@@ -252,11 +263,11 @@ fn f_span(node: &Node) -> Span {
     }
 }
 
-fn output(node: &Node, r: &mut Reader) -> Option<Output> {
+fn output(node: &Node, who: &Stakeholders, r: &mut Reader) -> Option<Output> {
     let mut f = r.mapping(node, "an output")?;
     let description = f.required(r, "description").and_then(|n| r.text(n, "description"));
     let quantity = f.required(r, "quantity").and_then(|n| r.number(n, NumberKind::NonNegative, "quantity"));
-    let stakeholder = f.optional("stakeholder").and_then(|n| r.located_text(n, "stakeholder"));
+    let stakeholder = f.optional("stakeholder").and_then(|n| who.read(n, r));
     f.finish(r, OUTPUT_KEYS);
     Some(Output {
         description: description?,
@@ -265,10 +276,13 @@ fn output(node: &Node, r: &mut Reader) -> Option<Output> {
     })
 }
 
-fn outcome(node: &Node, r: &mut Reader) -> Option<Outcome> {
+fn outcome(node: &Node, who: &Stakeholders, ids: &mut BTreeMap<String, Span>, r: &mut Reader) -> Option<Outcome> {
     let mut f = r.mapping(node, "an outcome")?;
     let id = f.required(r, "id").and_then(|n| r.id(n, "outcome id", '-'));
-    let stakeholder = f.required(r, "stakeholder").and_then(|n| r.located_text(n, "stakeholder"));
+    if let Some(id) = &id {
+        duplicate(ids, id, "outcome", r);
+    }
+    let stakeholder = f.required(r, "stakeholder").and_then(|n| who.read(n, r));
     let description = f.optional("description").and_then(|n| r.text(n, "description"));
     let indicator = f.optional("indicator").and_then(|n| r.text(n, "indicator"));
     let notes = f.optional("notes").and_then(|n| r.text(n, "notes"));
@@ -364,45 +378,35 @@ pub(crate) fn price_year(node: &Node, r: &mut Reader) -> Option<u16> {
     }
 }
 
-/// Rules within the model: unique ids, known stakeholders.
-fn check_references(model: &Model, r: &mut Reader) {
-    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-    for s in &model.stakeholders {
-        duplicate(&mut seen, &s.id, "stakeholder", r);
-    }
-    let stakeholder_ids: Vec<&str> = model.stakeholders.iter().map(|s| s.id.as_str()).collect();
-    let known = |who: &Located<String>, r: &mut Reader| {
-        if !stakeholder_ids.contains(&who.as_str()) {
-            let help = suggest::did_you_mean(who.as_str(), stakeholder_ids.iter().copied())
-                .unwrap_or_else(|| format!("stakeholders in this model: {}", suggest::one_of(stakeholder_ids.iter().copied())));
-            r.push(
-                Diagnostic::error(format!("unknown stakeholder `{}`", who.value))
-                    .at(&r.file, who.span)
-                    .label("not in `stakeholders`")
-                    .help(help),
-            );
+/// The model's stakeholder ids, for checking every reference to one as it is read.
+struct Stakeholders(Vec<String>);
+
+impl Stakeholders {
+    fn read(&self, node: &Node, r: &mut Reader) -> Option<Located<String>> {
+        let who = r.located_text(node, "stakeholder")?;
+        if self.0.contains(&who.value) {
+            return Some(who);
         }
-    };
-    for i in &model.inputs {
-        known(&i.stakeholder, r);
-    }
-    for o in &model.outputs {
-        if let Some(s) = &o.stakeholder {
-            known(s, r);
+        let mut unique: Vec<&str> = Vec::new();
+        for id in &self.0 {
+            if !unique.contains(&id.as_str()) {
+                unique.push(id);
+            }
         }
-    }
-    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-    for o in &model.outcomes {
-        known(&o.stakeholder, r);
-        duplicate(&mut seen, &o.id, "outcome", r);
-    }
-    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-    for t in &model.data {
-        duplicate(&mut seen, &t.name, "data table", r);
+        let ids = unique.iter().copied();
+        let help = suggest::did_you_mean(&who.value, ids.clone())
+            .unwrap_or_else(|| format!("stakeholders in this model: {}", suggest::one_of(ids)));
+        r.push(
+            Diagnostic::error(format!("unknown stakeholder `{}`", who.value))
+                .at(&r.file, who.span)
+                .label("not in `stakeholders`")
+                .help(help),
+        );
+        None
     }
 }
 
-fn duplicate<'m>(seen: &mut BTreeMap<&'m str, Span>, id: &'m Located<String>, what: &str, r: &mut Reader) {
+fn duplicate(seen: &mut BTreeMap<String, Span>, id: &Located<String>, what: &str, r: &mut Reader) {
     if let Some(first) = seen.get(id.as_str()) {
         let (line, _) = r.file.line_col(first.offset);
         r.push(
@@ -412,6 +416,6 @@ fn duplicate<'m>(seen: &mut BTreeMap<&'m str, Span>, id: &'m Located<String>, wh
                 .help(format!("the first `{}` is on line {line}; give each {what} its own id", id.value)),
         );
     } else {
-        seen.insert(id.as_str(), id.span);
+        seen.insert(id.value.clone(), id.span);
     }
 }
