@@ -14,6 +14,8 @@ pub struct Section {
     pub rows: Vec<Vec<String>>,
     /// Rows drawn after a rule (totals).
     pub footer: Vec<Vec<String>>,
+    /// Long text: wrap cells to a fixed width rather than stretch the table.
+    pub wrap: bool,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -26,7 +28,7 @@ pub fn heading(e: &Evaluation) -> Vec<String> {
     let period = e.model.period.as_deref().map(|p| format!(", period {p}")).unwrap_or_default();
     lines.push(format!("{}{period}", capitalised(e.model.kind.as_str())));
     let chain = if e.proxy_set.chain.len() > 1 { format!(" ({})", e.proxy_set.chain.join(" → ")) } else { String::new() };
-    let year = e.proxy_set.price_year.map(|y| format!(", {y} prices")).unwrap_or_default();
+    let year = e.proxy_set.price_year.map(|y| format!(", set price year {y}")).unwrap_or_default();
     lines.push(format!("Proxy set: {}{chain}{year}; currency {}", e.proxy_set.name, e.currency));
     lines.push(format!(
         "Discount rate {} ({}), horizon {} year{}",
@@ -53,6 +55,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
         numeric: vec![false, false, true],
         rows: e.inputs.iter().map(|i| vec![i.stakeholder.clone(), i.description.clone(), cash(i.value, cur)]).collect(),
         footer: vec![vec!["Total".into(), String::new(), cash(e.investment, cur)]],
+        wrap: true,
     });
 
     out.push(Section {
@@ -89,6 +92,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
             row[11] = cash(e.total_present_value, cur);
             row
         }],
+        wrap: false,
     });
 
     let years: Vec<usize> = (0..usize::try_from(e.horizon).unwrap_or(0)).collect();
@@ -118,7 +122,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
     factors.extend(e.factors.iter().map(|f| fixed(*f, 4)));
     factors.push(String::new());
     rows.push(factors);
-    out.push(Section { title: "Value by year".into(), header, numeric, rows, footer: vec![totals] });
+    out.push(Section { title: "Value by year".into(), header, numeric, rows, footer: vec![totals], wrap: false });
 
     out.push(Section {
         title: "Stakeholders".into(),
@@ -138,6 +142,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
             })
             .collect(),
         footer: Vec::new(),
+        wrap: true,
     });
 
     out.push(Section {
@@ -150,15 +155,17 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
             .map(|o| {
                 let unit = o.proxy.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
                 let set = o.proxy.set.as_deref().map(|s| format!(" [set {s}]")).unwrap_or_default();
+                let year = o.proxy.price_year.map(|y| format!(", {y} prices")).unwrap_or_default();
                 vec![
                     o.id.clone(),
                     o.description.clone(),
                     o.indicator.clone().unwrap_or_default(),
-                    format!("{}{unit}: {}{set}", cash(o.proxy.value, cur), o.proxy.source),
+                    format!("{}{unit}{year}: {}{set}", cash(o.proxy.value, cur), o.proxy.source),
                 ]
             })
             .collect(),
         footer: Vec::new(),
+        wrap: true,
     });
 
     out.push(Section {
@@ -174,6 +181,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
             vec!["Payback period".into(), e.payback_months.map_or("—".into(), |p| format!("{} months", fixed(p, 1)))],
         ],
         footer: Vec::new(),
+        wrap: false,
     });
     out
 }

@@ -5,10 +5,18 @@ use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 use super::sections::{closing, heading, sections, Section};
 use crate::evaluate::Evaluation;
 
+/// Width that tables with long text are wrapped to.
+const WIDTH: u16 = 120;
+
 fn draw(section: &Section) -> String {
     let mut table = Table::new();
-    // Never wrap to the terminal's width: the same input gives the same bytes everywhere.
-    table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    // A fixed width, never the terminal's: the same input gives the same bytes everywhere.
+    if section.wrap {
+        table.set_content_arrangement(ContentArrangement::Dynamic).set_width(WIDTH);
+    } else {
+        table.set_content_arrangement(ContentArrangement::Disabled);
+    }
     table.set_header(section.header.clone());
     for row in section.rows.iter().chain(&section.footer) {
         table.add_row(row.clone());
