@@ -81,7 +81,11 @@ pub fn display_path(path: &Path) -> String {
         }
     }
     let joined = parts.join("/");
-    if absolute { format!("/{joined}") } else { joined }
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -203,7 +207,9 @@ impl miette::Diagnostic for Diagnostic {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.file.as_ref().map(|f| &f.named as &dyn SourceCode)
@@ -282,14 +288,22 @@ pub fn render(diagnostics: &Diagnostics, style: Style) -> String {
         out.push_str(&format!(
             "{} found{}\n",
             plural(errors, "error"),
-            if warnings > 0 { format!(", {}", plural(warnings, "warning")) } else { String::new() }
+            if warnings > 0 {
+                format!(", {}", plural(warnings, "warning"))
+            } else {
+                String::new()
+            }
         ));
     }
     out
 }
 
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 #[cfg(test)]
@@ -307,7 +321,10 @@ mod tests {
 
     #[test]
     fn display_path_folds_parent_components() {
-        assert_eq!(display_path(Path::new("models/../scripts/a.rhai")), "scripts/a.rhai");
+        assert_eq!(
+            display_path(Path::new("models/../scripts/a.rhai")),
+            "scripts/a.rhai"
+        );
         assert_eq!(display_path(Path::new("./models/a.yaml")), "models/a.yaml");
         assert_eq!(display_path(Path::new("../x/a.yaml")), "../x/a.yaml");
     }
@@ -315,7 +332,10 @@ mod tests {
     #[test]
     fn rendered_error_shows_location_line_and_help() {
         let file = SourceFile::new(Path::new("m.yaml"), "id: x\nname: 3\n");
-        let d = Diagnostic::error("bad name").at(&file, Span::new(12, 1)).label("here").help("quote it");
+        let d = Diagnostic::error("bad name")
+            .at(&file, Span::new(12, 1))
+            .label("here")
+            .help("quote it");
         let out = render(&Diagnostics::from(d), Style::Plain);
         assert!(out.contains("m.yaml:2:7"), "{out}");
         assert!(out.contains("name: 3"), "{out}");

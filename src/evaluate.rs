@@ -19,16 +19,28 @@ pub struct Overrides {
 /// Evaluates the `"= ..."` expressions of number fields. The script host implements it;
 /// a model without expressions never calls it.
 pub trait Expressions {
-    fn evaluate(&mut self, model: &Model, expression: &str, field: &NumberField) -> Result<Decimal, Diagnostic>;
+    fn evaluate(
+        &mut self,
+        model: &Model,
+        expression: &str,
+        field: &NumberField,
+    ) -> Result<Decimal, Diagnostic>;
 }
 
 /// For models without expressions: an expression is reported, not guessed at.
 pub struct NoExpressions;
 
 impl Expressions for NoExpressions {
-    fn evaluate(&mut self, model: &Model, expression: &str, field: &NumberField) -> Result<Decimal, Diagnostic> {
-        let d = Diagnostic::error(format!("expression `= {expression}` cannot be evaluated here"))
-            .help("this command evaluates literal numbers only; write the figure as a number");
+    fn evaluate(
+        &mut self,
+        model: &Model,
+        expression: &str,
+        field: &NumberField,
+    ) -> Result<Decimal, Diagnostic> {
+        let d = Diagnostic::error(format!(
+            "expression `= {expression}` cannot be evaluated here"
+        ))
+        .help("this command evaluates literal numbers only; write the figure as a number");
         Err(match field.span {
             Some(span) => d.at(&model.file, span),
             None => d,
@@ -148,7 +160,11 @@ impl Resolver<'_> {
                 Ok(v) => {
                     // Expression results obey the same rules as literals.
                     if let Err(problem) = number::check(v, field.kind) {
-                        let mut d = Diagnostic::error(format!("`{what}`: `= {e}` gave {}", problem.message)).help(problem.help);
+                        let mut d = Diagnostic::error(format!(
+                            "`{what}`: `= {e}` gave {}",
+                            problem.message
+                        ))
+                        .help(problem.help);
                         if let Some(span) = field.span {
                             d = d.at(&self.model.file, span);
                         }
@@ -173,26 +189,41 @@ pub fn apply_overrides(model: &mut Model, overrides: &Overrides) -> Diagnostics 
     for (name, text) in &overrides.params {
         let names: Vec<String> = model.params.iter().map(|p| p.name.value.clone()).collect();
         let Some(param) = model.params.iter_mut().find(|p| p.name.value == *name) else {
-            let help = suggest::did_you_mean(name, names.iter().map(String::as_str)).unwrap_or_else(|| {
-                if names.is_empty() {
-                    "this model has no `params`".to_owned()
-                } else {
-                    format!("params in this model: {}", suggest::one_of(names.iter().map(String::as_str)))
-                }
-            });
-            out.push(Diagnostic::error(format!("--set {name}={text}: the model has no param `{name}`")).help(help));
+            let help = suggest::did_you_mean(name, names.iter().map(String::as_str))
+                .unwrap_or_else(|| {
+                    if names.is_empty() {
+                        "this model has no `params`".to_owned()
+                    } else {
+                        format!(
+                            "params in this model: {}",
+                            suggest::one_of(names.iter().map(String::as_str))
+                        )
+                    }
+                });
+            out.push(
+                Diagnostic::error(format!(
+                    "--set {name}={text}: the model has no param `{name}`"
+                ))
+                .help(help),
+            );
             continue;
         };
         match number::parse_literal(text, NumberKind::Signed) {
             Ok(value) => param.value.source = NumberSource::Literal(value),
-            Err(e) => out.push(Diagnostic::error(format!("--set {name}={text}: {}", e.message)).help(e.help)),
+            Err(e) => out.push(
+                Diagnostic::error(format!("--set {name}={text}: {}", e.message)).help(e.help),
+            ),
         }
     }
     out
 }
 
 /// Evaluate a loaded project.
-pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn Expressions) -> Result<Evaluation, Diagnostics> {
+pub fn evaluate(
+    project: &Project,
+    overrides: &Overrides,
+    expressions: &mut dyn Expressions,
+) -> Result<Evaluation, Diagnostics> {
     let mut model = project.model.clone();
     let problems = apply_overrides(&mut model, overrides);
     if problems.has_errors() {
@@ -200,7 +231,11 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
     }
     let model = &model;
     let set = &project.proxies;
-    let mut r = Resolver { model, expressions, diagnostics: Diagnostics::default() };
+    let mut r = Resolver {
+        model,
+        expressions,
+        diagnostics: Diagnostics::default(),
+    };
 
     let discount_rate = r.number(&model.discount_rate, "discount_rate");
     let params: Vec<(String, Decimal)> = model
@@ -223,7 +258,12 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
     let outputs: Vec<OutputRow> = model
         .outputs
         .iter()
-        .filter_map(|o| Some(OutputRow { description: o.description.clone(), quantity: r.number(&o.quantity, "quantity")? }))
+        .filter_map(|o| {
+            Some(OutputRow {
+                description: o.description.clone(),
+                quantity: r.number(&o.quantity, "quantity")?,
+            })
+        })
         .collect();
 
     let mut figures = Vec::new();
@@ -239,15 +279,18 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
                 price_year: p.price_year,
                 set: Some(p.set.clone()),
             }),
-            ProxyRef::Inline(inline) => r.number(&inline.value, "proxy value").map(|value| ProxyInfo {
-                id: None,
-                value,
-                unit: inline.unit.clone(),
-                description: inline.description.clone(),
-                source: inline.source.clone(),
-                price_year: inline.price_year,
-                set: None,
-            }),
+            ProxyRef::Inline(inline) => {
+                r.number(&inline.value, "proxy value")
+                    .map(|value| ProxyInfo {
+                        id: None,
+                        value,
+                        unit: inline.unit.clone(),
+                        description: inline.description.clone(),
+                        source: inline.source.clone(),
+                        price_year: inline.price_year,
+                        set: None,
+                    })
+            }
         };
         let quantity = r.number(&o.quantity, "quantity");
         let duration = r.number(&o.duration, "duration");
@@ -255,8 +298,23 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
         let displacement = r.number(&o.displacement, "displacement");
         let attribution = r.number(&o.attribution, "attribution");
         let drop_off = r.number(&o.drop_off, "drop_off");
-        let (Some(proxy), Some(quantity), Some(duration), Some(deadweight), Some(displacement), Some(attribution), Some(drop_off)) =
-            (proxy, quantity, duration, deadweight, displacement, attribution, drop_off)
+        let (
+            Some(proxy),
+            Some(quantity),
+            Some(duration),
+            Some(deadweight),
+            Some(displacement),
+            Some(attribution),
+            Some(drop_off),
+        ) = (
+            proxy,
+            quantity,
+            duration,
+            deadweight,
+            displacement,
+            attribution,
+            drop_off,
+        )
         else {
             continue;
         };
@@ -294,7 +352,9 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let Some(discount_rate) = discount_rate else { return Err(diagnostics) };
+    let Some(discount_rate) = discount_rate else {
+        return Err(diagnostics);
+    };
 
     let settings = Settings {
         discount_rate,
@@ -322,7 +382,9 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
             investment: inputs
                 .iter()
                 .filter(|i| i.stakeholder == s.id.value)
-                .fold(Decimal::ZERO, |acc, i| acc.checked_add(i.value).unwrap_or(acc)),
+                .fold(Decimal::ZERO, |acc, i| {
+                    acc.checked_add(i.value).unwrap_or(acc)
+                }),
             present_value: v.present_value,
             share: v.share,
         })
@@ -330,7 +392,10 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
 
     let mut warnings = Vec::new();
     if results.investment.is_zero() {
-        warnings.push("the total investment is 0, so there is no SROI ratio; add the programme's `inputs`".to_owned());
+        warnings.push(
+            "the total investment is 0, so there is no SROI ratio; add the programme's `inputs`"
+                .to_owned(),
+        );
     }
     if results.payback_months.is_none() {
         warnings.push("the total impact is not above 0, so there is no payback period".to_owned());
@@ -373,7 +438,8 @@ pub fn evaluate(project: &Project, overrides: &Overrides, expressions: &mut dyn 
 }
 
 fn overflow(model: &Model, e: &CalcError) -> Diagnostic {
-    let d = Diagnostic::error(e.to_string()).help("check the quantities and proxy values for a misplaced digit");
+    let d = Diagnostic::error(e.to_string())
+        .help("check the quantities and proxy values for a misplaced digit");
     match e {
         CalcError::Outcome { index, .. } => match model.outcomes.get(*index) {
             Some(o) => d.at(&model.file, o.id.span).label("in this outcome"),

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::{display_path, Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, display_path};
 use crate::model::{self, Model, ProxyRef};
 use crate::proxy::{self, ProxySet, SetReference};
-use crate::source::{dir_of, unreadable, Files};
+use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
 /// Which proxy set to use instead of the model's own (`--proxies NAME|PATH`).
@@ -26,10 +26,17 @@ pub struct Project {
 }
 
 /// Load and validate. On success, warnings (if any) come back beside the project.
-pub fn load(files: &mut dyn Files, path: &Path, options: &LoadOptions) -> Result<(Project, Diagnostics), Diagnostics> {
-    let file = files
-        .read(path)
-        .map_err(|e| Diagnostics::from(unreadable(path, "the model", &e).help("check the path; models are YAML files such as models/arts-for-health.yaml")))?;
+pub fn load(
+    files: &mut dyn Files,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<(Project, Diagnostics), Diagnostics> {
+    let file = files.read(path).map_err(|e| {
+        Diagnostics::from(
+            unreadable(path, "the model", &e)
+                .help("check the path; models are YAML files such as models/arts-for-health.yaml"),
+        )
+    })?;
     load_from(files, &file, options)
 }
 
@@ -39,7 +46,9 @@ pub fn load_from(
     options: &LoadOptions,
 ) -> Result<(Project, Diagnostics), Diagnostics> {
     let (model, mut diagnostics) = model::read_model(file);
-    let Some(model) = model else { return Err(diagnostics) };
+    let Some(model) = model else {
+        return Err(diagnostics);
+    };
 
     let proxies = match proxy_set(files, &model, options) {
         Ok(set) => Some(set),
@@ -55,22 +64,43 @@ pub fn load_from(
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let Some(proxies) = proxies else { return Err(diagnostics) };
+    let Some(proxies) = proxies else {
+        return Err(diagnostics);
+    };
     let mut used: Vec<PathBuf> = vec![file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
-    Ok((Project { model, proxies, files: used }, diagnostics))
+    Ok((
+        Project {
+            model,
+            proxies,
+            files: used,
+        },
+        diagnostics,
+    ))
 }
 
 /// The active set: `--proxies` if given, else the model's `proxies`, else an empty set
 /// (fine when every proxy is inline).
-fn proxy_set(files: &mut dyn Files, model: &Model, options: &LoadOptions) -> Result<ProxySet, Diagnostics> {
+fn proxy_set(
+    files: &mut dyn Files,
+    model: &Model,
+    options: &LoadOptions,
+) -> Result<ProxySet, Diagnostics> {
     let model_dir = dir_of(&model.file.path);
     let names_dir = model_dir.join("proxies");
     if let Some(cli) = &options.proxies {
         let reference = SetReference::parse(cli);
         // A path on the command line is relative to where the command runs.
         let path = proxy::resolve_reference(&reference, Path::new(""), &names_dir);
-        return proxy::load_set(files, &path, cli, proxy::load::Referrer { file: None, span: None });
+        return proxy::load_set(
+            files,
+            &path,
+            cli,
+            proxy::load::Referrer {
+                file: None,
+                span: None,
+            },
+        );
     }
     if let Some(named) = &model.proxies {
         let reference = SetReference::parse(&named.value);
@@ -79,7 +109,10 @@ fn proxy_set(files: &mut dyn Files, model: &Model, options: &LoadOptions) -> Res
             files,
             &path,
             &named.value,
-            proxy::load::Referrer { file: Some(&model.file), span: Some(named.span) },
+            proxy::load::Referrer {
+                file: Some(&model.file),
+                span: Some(named.span),
+            },
         );
     }
     Ok(ProxySet {
@@ -96,7 +129,11 @@ fn proxy_set(files: &mut dyn Files, model: &Model, options: &LoadOptions) -> Res
 fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: &mut Diagnostics) {
     // An empty currency was already reported as invalid.
     if !model.currency.value.is_empty() && model.currency.value != set.currency {
-        let via = if options.proxies.is_some() { " (chosen with --proxies)" } else { "" };
+        let via = if options.proxies.is_some() {
+            " (chosen with --proxies)"
+        } else {
+            ""
+        };
         out.push(
             Diagnostic::error(format!(
                 "the model is in {} but proxy set `{}`{via} is in {}",
@@ -108,30 +145,52 @@ fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: 
         );
     }
     for outcome in &model.outcomes {
-        let ProxyRef::Id(id) = &outcome.proxy else { continue };
+        let ProxyRef::Id(id) = &outcome.proxy else {
+            continue;
+        };
         if set.get(&id.value).is_some() {
             continue;
         }
         let message = if set.chain.is_empty() {
-            format!("outcome `{}` names proxy `{}`, but the model has no proxy set", outcome.id.value, id.value)
+            format!(
+                "outcome `{}` names proxy `{}`, but the model has no proxy set",
+                outcome.id.value, id.value
+            )
         } else {
-            format!("unknown proxy `{}` in set `{}`", id.value, set.chain.join("` → `"))
+            format!(
+                "unknown proxy `{}` in set `{}`",
+                id.value,
+                set.chain.join("` → `")
+            )
         };
         let help = if set.chain.is_empty() {
             "add `proxies: uk` (or another set) to the model, or write the proxy inline with `value:` and `source:`".to_owned()
         } else {
             suggest::did_you_mean(&id.value, set.ids()).unwrap_or_else(|| {
-                format!("the set has {}; add `{}` to it or write the proxy inline", plural_ids(set), id.value)
+                format!(
+                    "the set has {}; add `{}` to it or write the proxy inline",
+                    plural_ids(set),
+                    id.value
+                )
             })
         };
-        out.push(Diagnostic::error(message).at(&model.file, id.span).label("no such proxy").help(help));
+        out.push(
+            Diagnostic::error(message)
+                .at(&model.file, id.span)
+                .label("no such proxy")
+                .help(help),
+        );
     }
 }
 
 fn plural_ids(set: &ProxySet) -> String {
     let ids: Vec<&str> = set.ids().collect();
     if ids.len() > 12 {
-        format!("{} proxies (see {})", ids.len(), set.files.first().map_or(String::new(), |f| f.name.clone()))
+        format!(
+            "{} proxies (see {})",
+            ids.len(),
+            set.files.first().map_or(String::new(), |f| f.name.clone())
+        )
     } else {
         suggest::one_of(ids)
     }

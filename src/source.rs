@@ -40,8 +40,12 @@ impl Files for DiskFiles {
             )));
         }
         let bytes = std::fs::read(path)?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| io::Error::other(format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            io::Error::other(format!(
+                "it is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         Ok(SourceFile::new(path, text))
     }
 

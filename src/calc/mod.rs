@@ -84,7 +84,10 @@ impl std::fmt::Display for CalcError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CalcError::Outcome { what, .. } | CalcError::Total { what } => {
-                write!(f, "the {what} is too large to compute exactly (beyond 28 significant digits)")
+                write!(
+                    f,
+                    "the {what} is too large to compute exactly (beyond 28 significant digits)"
+                )
             }
         }
     }
@@ -159,30 +162,54 @@ pub fn evaluate(
         let present_value = years
             .iter()
             .zip(&factors)
-            .try_fold(Decimal::ZERO, |acc, (v, f)| acc.checked_add(v.checked_mul(*f)?))
+            .try_fold(Decimal::ZERO, |acc, (v, f)| {
+                acc.checked_add(v.checked_mul(*f)?)
+            })
             .ok_or(fail("present value"))?;
-        total_impact = total_impact.checked_add(impact).ok_or(total("total impact"))?;
-        total_pv = total_pv.checked_add(present_value).ok_or(total("total present value"))?;
+        total_impact = total_impact
+            .checked_add(impact)
+            .ok_or(total("total impact"))?;
+        total_pv = total_pv
+            .checked_add(present_value)
+            .ok_or(total("total present value"))?;
         if let Some(s) = per_stakeholder.get_mut(o.stakeholder) {
-            *s = s.checked_add(present_value).ok_or(total("stakeholder present value"))?;
+            *s = s
+                .checked_add(present_value)
+                .ok_or(total("stakeholder present value"))?;
         }
-        values.push(OutcomeValue { impact, years, present_value });
+        values.push(OutcomeValue {
+            impact,
+            years,
+            present_value,
+        });
     }
 
     let investment = inputs
         .iter()
         .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v))
         .ok_or(total("investment"))?;
-    let npv = total_pv.checked_sub(investment).ok_or(total("net present value"))?;
+    let npv = total_pv
+        .checked_sub(investment)
+        .ok_or(total("net present value"))?;
     let per_investment = |x: Decimal| {
-        if investment.is_zero() { Ok(None) } else { x.checked_div(investment).map(Some).ok_or(total("ratio")) }
+        if investment.is_zero() {
+            Ok(None)
+        } else {
+            x.checked_div(investment).map(Some).ok_or(total("ratio"))
+        }
     };
     let ratio = per_investment(total_pv)?;
     let net_ratio = per_investment(npv)?;
     let payback_months = if total_impact > Decimal::ZERO {
         // I / (Σ impact / 12), written as 12·I / Σ impact to divide once.
-        let twelve_i = investment.checked_mul(Decimal::from(12)).ok_or(total("payback period"))?;
-        Some(twelve_i.checked_div(total_impact).ok_or(total("payback period"))?)
+        let twelve_i = investment
+            .checked_mul(Decimal::from(12))
+            .ok_or(total("payback period"))?;
+        Some(
+            twelve_i
+                .checked_div(total_impact)
+                .ok_or(total("payback period"))?,
+        )
     } else {
         None
     };
@@ -190,7 +217,11 @@ pub fn evaluate(
         .into_iter()
         .map(|pv| StakeholderValue {
             present_value: pv,
-            share: if total_pv.is_zero() { None } else { pv.checked_div(total_pv) },
+            share: if total_pv.is_zero() {
+                None
+            } else {
+                pv.checked_div(total_pv)
+            },
         })
         .collect();
 

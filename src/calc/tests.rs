@@ -1,3 +1,5 @@
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
 use super::*;
 use proptest::prelude::*;
 
@@ -24,7 +26,10 @@ fn spec_outcome() -> OutcomeFigures {
 }
 
 fn end_of_year(rate: &str) -> Settings {
-    Settings { discount_rate: d(rate), convention: Convention::EndOfYear }
+    Settings {
+        discount_rate: d(rate),
+        convention: Convention::EndOfYear,
+    }
 }
 
 /// SPEC section 4's worked check, to the penny.
@@ -46,7 +51,10 @@ fn spec_worked_check() {
 
 #[test]
 fn start_of_year_does_not_discount_year_one() {
-    let settings = Settings { discount_rate: d("0.035"), convention: Convention::StartOfYear };
+    let settings = Settings {
+        discount_rate: d("0.035"),
+        convention: Convention::StartOfYear,
+    };
     let r = evaluate(settings, &[spec_outcome()], &[d("5000")], 1).unwrap();
     assert_eq!(r.factors[0], Decimal::ONE);
     // 6000 + 5400/1.035 + 4860/1.035^2
@@ -98,8 +106,20 @@ fn overflow_is_an_error_not_a_panic() {
     o.quantity = Decimal::MAX;
     o.proxy_value = Decimal::MAX;
     let err = evaluate(end_of_year("0.035"), &[o], &[d("1")], 1).unwrap_err();
-    assert_eq!(err, CalcError::Outcome { index: 0, what: "impact" });
-    let err = evaluate(end_of_year("0.035"), &[spec_outcome()], &[Decimal::MAX, Decimal::MAX], 1).unwrap_err();
+    assert_eq!(
+        err,
+        CalcError::Outcome {
+            index: 0,
+            what: "impact"
+        }
+    );
+    let err = evaluate(
+        end_of_year("0.035"),
+        &[spec_outcome()],
+        &[Decimal::MAX, Decimal::MAX],
+        1,
+    )
+    .unwrap_err();
     assert_eq!(err, CalcError::Total { what: "investment" });
 }
 
@@ -124,7 +144,7 @@ proptest! {
     fn present_value_falls_as_the_rate_rises(o in outcome(), low in 0i64..200, step in 1i64..200) {
         let low_rate = Decimal::new(low, 3);
         let high_rate = Decimal::new(low + step, 3);
-        let a = evaluate(end_of_year(&low_rate.to_string()), &[o.clone()], &[d("100")], 1).unwrap();
+        let a = evaluate(end_of_year(&low_rate.to_string()), std::slice::from_ref(&o), &[d("100")], 1).unwrap();
         let b = evaluate(end_of_year(&high_rate.to_string()), &[o], &[d("100")], 1).unwrap();
         prop_assert!(b.total_present_value <= a.total_present_value);
         if a.total_impact > Decimal::ZERO {

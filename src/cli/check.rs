@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use super::{CheckArgs, Io, EXIT_INVALID};
+use super::{CheckArgs, EXIT_INVALID, Io};
 use crate::diagnostic::Diagnostics;
 use crate::evaluate::{self, NoExpressions};
 use crate::model::yaml::Value;
 use crate::project;
 use crate::proxy::{self, load::Referrer};
-use crate::source::{unreadable, DiskFiles, Files};
+use crate::source::{DiskFiles, Files, unreadable};
 
 /// What a YAML file is, judged by its top-level keys.
 enum FileKind {
@@ -17,14 +17,24 @@ enum FileKind {
 }
 
 fn kind_of(files: &mut DiskFiles, path: &Path) -> FileKind {
-    let Ok(file) = files.read(path) else { return FileKind::Model };
-    let Ok(root) = crate::model::yaml::parse(file.text()) else { return FileKind::Model };
-    let Value::Map(entries) = root.value else { return FileKind::Model };
+    let Ok(file) = files.read(path) else {
+        return FileKind::Model;
+    };
+    let Ok(root) = crate::model::yaml::parse(file.text()) else {
+        return FileKind::Model;
+    };
+    let Value::Map(entries) = root.value else {
+        return FileKind::Model;
+    };
     let has = |key: &str| entries.iter().any(|(k, _)| k.as_str() == Some(key));
     let proxies_is_map = entries
         .iter()
         .any(|(k, v)| k.as_str() == Some("proxies") && matches!(v.value, Value::Map(_)));
-    if proxies_is_map && !has("outcomes") && !has("stakeholders") { FileKind::ProxySet } else { FileKind::Model }
+    if proxies_is_map && !has("outcomes") && !has("stakeholders") {
+        FileKind::ProxySet
+    } else {
+        FileKind::Model
+    }
 }
 
 pub fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
@@ -38,19 +48,31 @@ pub fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
         match result {
             Ok((summary, warnings)) => {
                 io.report(&warnings);
-                let _ = writeln!(io.stdout, "ok      {}  {summary}", crate::diagnostic::display_path(path));
+                let _ = writeln!(
+                    io.stdout,
+                    "ok      {}  {summary}",
+                    crate::diagnostic::display_path(path)
+                );
             }
             Err(d) => {
                 failed += 1;
                 io.report(&d);
-                let _ = writeln!(io.stdout, "invalid {}", crate::diagnostic::display_path(path));
+                let _ = writeln!(
+                    io.stdout,
+                    "invalid {}",
+                    crate::diagnostic::display_path(path)
+                );
             }
         }
     }
     if failed > 0 { EXIT_INVALID } else { 0 }
 }
 
-fn check_model(files: &mut DiskFiles, path: &Path, args: &CheckArgs) -> Result<(String, Diagnostics), Diagnostics> {
+fn check_model(
+    files: &mut DiskFiles,
+    path: &Path,
+    args: &CheckArgs,
+) -> Result<(String, Diagnostics), Diagnostics> {
     let (project, warnings) = project::load(files, path, &args.options.load_options())?;
     // Evaluate too: whatever `run` would reject, `check` rejects.
     let evaluation = evaluate::evaluate(&project, &args.options.overrides(), &mut NoExpressions)?;
@@ -63,10 +85,29 @@ fn check_model(files: &mut DiskFiles, path: &Path, args: &CheckArgs) -> Result<(
 }
 
 fn check_set(files: &mut DiskFiles, path: &Path) -> Result<(String, Diagnostics), Diagnostics> {
-    let label = path.file_stem().and_then(|s| s.to_str()).unwrap_or("set").to_owned();
+    let label = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("set")
+        .to_owned();
     if let Err(e) = files.read(path) {
         return Err(unreadable(path, "the proxy set", &e).into());
     }
-    let set = proxy::load_set(files, path, &label, Referrer { file: None, span: None })?;
-    Ok((format!("proxy set, {} proxies, chain {}", set.proxies.len(), set.chain.join(" → ")), Diagnostics::default()))
+    let set = proxy::load_set(
+        files,
+        path,
+        &label,
+        Referrer {
+            file: None,
+            span: None,
+        },
+    )?;
+    Ok((
+        format!(
+            "proxy set, {} proxies, chain {}",
+            set.proxies.len(),
+            set.chain.join(" → ")
+        ),
+        Diagnostics::default(),
+    ))
 }

@@ -17,7 +17,11 @@ use crate::source::DiskFiles;
 pub const EXIT_INVALID: i32 = 1;
 
 #[derive(Debug, Parser)]
-#[command(name = "sroi", version, about = "Social Return on Investment from YAML impact models, in exact decimal money")]
+#[command(
+    name = "sroi",
+    version,
+    about = "Social Return on Investment from YAML impact models, in exact decimal money"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -66,16 +70,22 @@ fn parse_set(text: &str) -> Result<(String, String), String> {
         Some((name, value)) if !name.trim().is_empty() && !value.trim().is_empty() => {
             Ok((name.trim().to_owned(), value.trim().to_owned()))
         }
-        _ => Err(format!("`{text}` should be NAME=VALUE, e.g. --set referrals=150")),
+        _ => Err(format!(
+            "`{text}` should be NAME=VALUE, e.g. --set referrals=150"
+        )),
     }
 }
 
 impl ModelOptions {
     pub fn load_options(&self) -> LoadOptions {
-        LoadOptions { proxies: self.proxies.clone() }
+        LoadOptions {
+            proxies: self.proxies.clone(),
+        }
     }
     pub fn overrides(&self) -> Overrides {
-        Overrides { params: self.set.clone() }
+        Overrides {
+            params: self.set.clone(),
+        }
     }
 }
 
@@ -89,7 +99,9 @@ pub struct Io<'a> {
 impl Io<'_> {
     pub fn report(&mut self, diagnostics: &Diagnostics) {
         if !diagnostics.is_empty() {
-            let _ = self.stderr.write_all(diagnostic::render(diagnostics, self.style).as_bytes());
+            let _ = self
+                .stderr
+                .write_all(diagnostic::render(diagnostics, self.style).as_bytes());
         }
     }
 }
@@ -97,7 +109,11 @@ impl Io<'_> {
 /// Colour only for a terminal, and never when NO_COLOR is set.
 pub fn default_style() -> Style {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if std::io::stderr().is_terminal() && !no_color { Style::Color } else { Style::Plain }
+    if std::io::stderr().is_terminal() && !no_color {
+        Style::Color
+    } else {
+        Style::Plain
+    }
 }
 
 /// Parse arguments and run; returns the exit status.
@@ -109,8 +125,16 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
-            let text = if io.style == Style::Color { err.render().ansi().to_string() } else { err.render().to_string() };
-            let out: &mut dyn Write = if err.use_stderr() { &mut *io.stderr } else { &mut *io.stdout };
+            let text = if io.style == Style::Color {
+                err.render().ansi().to_string()
+            } else {
+                err.render().to_string()
+            };
+            let out: &mut dyn Write = if err.use_stderr() {
+                &mut *io.stderr
+            } else {
+                &mut *io.stdout
+            };
             let _ = out.write_all(text.as_bytes());
             return err.exit_code();
         }
@@ -123,19 +147,25 @@ where
 
 fn run_model(args: &RunArgs, io: &mut Io<'_>) -> i32 {
     let mut files = DiskFiles::default();
-    let (project, warnings) = match project::load(&mut files, &args.model, &args.options.load_options()) {
-        Ok(loaded) => loaded,
-        Err(d) => {
-            io.report(&d);
-            return EXIT_INVALID;
-        }
-    };
+    let (project, warnings) =
+        match project::load(&mut files, &args.model, &args.options.load_options()) {
+            Ok(loaded) => loaded,
+            Err(d) => {
+                io.report(&d);
+                return EXIT_INVALID;
+            }
+        };
     io.report(&warnings);
     match evaluate::evaluate(&project, &args.options.overrides(), &mut NoExpressions) {
         Ok(evaluation) => {
             let text = report::render(&evaluation, args.format);
             // Build the whole report first: a failure never leaves half a report behind.
-            if io.stdout.write_all(text.as_bytes()).and_then(|()| io.stdout.flush()).is_err() {
+            if io
+                .stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| io.stdout.flush())
+                .is_err()
+            {
                 return EXIT_INVALID;
             }
             0

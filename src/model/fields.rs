@@ -27,7 +27,9 @@ impl Reader {
 
     /// An error at `span` in this file.
     pub fn error(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
-        let d = Diagnostic::error(message).at(&self.file, span).maybe_help(help);
+        let d = Diagnostic::error(message)
+            .at(&self.file, span)
+            .maybe_help(help);
         self.diagnostics.push(d);
     }
 
@@ -40,7 +42,10 @@ impl Reader {
         let Value::Map(entries) = &node.value else {
             self.error(
                 node.span,
-                format!("{what} should be a mapping of `key: value` lines, found {}", node.value.kind()),
+                format!(
+                    "{what} should be a mapping of `key: value` lines, found {}",
+                    node.value.kind()
+                ),
                 None,
             );
             return None;
@@ -58,7 +63,9 @@ impl Reader {
             }
         }
         Some(Fields {
-            anchor: entries.first().map_or(Span::new(node.span.offset, 0), |(k, _)| k.span),
+            anchor: entries
+                .first()
+                .map_or(Span::new(node.span.offset, 0), |(k, _)| k.span),
             used: vec![false; keys.len()],
             entries: keys,
             what: what.to_owned(),
@@ -73,7 +80,10 @@ impl Reader {
             other => {
                 self.error(
                     node.span,
-                    format!("`{what}` should be a list (lines starting with `- `), found {}", other.kind()),
+                    format!(
+                        "`{what}` should be a list (lines starting with `- `), found {}",
+                        other.kind()
+                    ),
                     None,
                 );
                 &[]
@@ -87,7 +97,11 @@ impl Reader {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.clone()),
             other => {
-                self.error(node.span, format!("`{what}` should be text, found {}", other.kind()), None);
+                self.error(
+                    node.span,
+                    format!("`{what}` should be text, found {}", other.kind()),
+                    None,
+                );
                 None
             }
         }
@@ -110,14 +124,24 @@ impl Reader {
         let suggestion: String = text
             .trim()
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { sep })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    sep
+                }
+            })
             .collect();
         let help = if suggestion.is_empty() {
             format!("use lowercase letters, digits and `{sep}`")
         } else {
             format!("use lowercase letters, digits and `{sep}`, e.g. `{suggestion}`")
         };
-        self.error(node.span, format!("`{text}` is not a valid {what}"), Some(help));
+        self.error(
+            node.span,
+            format!("`{text}` is not a valid {what}"),
+            Some(help),
+        );
         None
     }
 
@@ -141,7 +165,10 @@ impl Reader {
             .unwrap_or_else(|| format!("write {}", suggest::one_of(choices.iter().copied())));
         self.error(
             node.span,
-            format!("`{what}` must be {}, not `{text}`", suggest::one_of(choices.iter().copied())),
+            format!(
+                "`{what}` must be {}, not `{text}`",
+                suggest::one_of(choices.iter().copied())
+            ),
             Some(help),
         );
         None
@@ -149,7 +176,9 @@ impl Reader {
 
     /// The problems found, in the order they appear in the file.
     pub fn finish(mut self) -> Diagnostics {
-        self.diagnostics.0.sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.offset));
+        self.diagnostics
+            .0
+            .sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.offset));
         self.diagnostics
     }
 }
@@ -184,7 +213,11 @@ impl<'n> Fields<'n> {
         match self.get(key) {
             Some(node) if node.value != Value::Null => Some(node),
             Some(node) => {
-                r.error(node.span, format!("`{key}` in {} is empty", self.what), Some(format!("give `{key}` a value")));
+                r.error(
+                    node.span,
+                    format!("`{key}` in {} is empty", self.what),
+                    Some(format!("give `{key}` a value")),
+                );
                 None
             }
             None => {

@@ -18,15 +18,41 @@ use crate::suggest;
 pub const FORMAT_VERSION: &str = "1";
 
 const MODEL_KEYS: &[&str] = &[
-    "sroi", "id", "name", "description", "kind", "currency", "period", "proxies", "script",
-    "discount_rate", "discounting", "params", "data", "stakeholders", "inputs", "outputs", "outcomes",
+    "sroi",
+    "id",
+    "name",
+    "description",
+    "kind",
+    "currency",
+    "period",
+    "proxies",
+    "script",
+    "discount_rate",
+    "discounting",
+    "params",
+    "data",
+    "stakeholders",
+    "inputs",
+    "outputs",
+    "outcomes",
 ];
 const STAKEHOLDER_KEYS: &[&str] = &["id", "name", "description"];
 const INPUT_KEYS: &[&str] = &["stakeholder", "description", "value"];
 const OUTPUT_KEYS: &[&str] = &["description", "quantity", "stakeholder"];
 const OUTCOME_KEYS: &[&str] = &[
-    "id", "stakeholder", "description", "indicator", "quantity", "proxy", "duration", "start",
-    "deadweight", "displacement", "attribution", "drop_off", "notes",
+    "id",
+    "stakeholder",
+    "description",
+    "indicator",
+    "quantity",
+    "proxy",
+    "duration",
+    "start",
+    "deadweight",
+    "displacement",
+    "attribution",
+    "drop_off",
+    "notes",
 ];
 pub const INLINE_PROXY_KEYS: &[&str] = &["value", "unit", "description", "source", "price_year"];
 
@@ -73,18 +99,30 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
     version(&mut f, r);
     let id = f.required(r, "id").and_then(|n| r.id(n, "model id", '-'));
     let name = f.required(r, "name").and_then(|n| r.text(n, "name"));
-    let description = f.optional("description").and_then(|n| r.text(n, "description"));
-    let kind = match f.optional("kind").and_then(|n| r.choice(n, "kind", &["evaluation", "forecast"])) {
+    let description = f
+        .optional("description")
+        .and_then(|n| r.text(n, "description"));
+    let kind = match f
+        .optional("kind")
+        .and_then(|n| r.choice(n, "kind", &["evaluation", "forecast"]))
+    {
         Some("forecast") => Kind::Forecast,
         _ => Kind::Evaluation,
     };
     let currency = f.required(r, "currency").and_then(|n| currency(n, r));
     let period = f.optional("period").and_then(|n| r.text(n, "period"));
-    let proxies = f.optional("proxies").and_then(|n| r.located_text(n, "proxies"));
-    let script = f.optional("script").and_then(|n| r.located_text(n, "script"));
+    let proxies = f
+        .optional("proxies")
+        .and_then(|n| r.located_text(n, "proxies"));
+    let script = f
+        .optional("script")
+        .and_then(|n| r.located_text(n, "script"));
     let discount_rate = match f.optional("discount_rate") {
         Some(n) => r.number(n, NumberKind::Percent, "discount_rate"),
-        None => Some(NumberField::default_value(NumberKind::Percent, default_discount_rate())),
+        None => Some(NumberField::default_value(
+            NumberKind::Percent,
+            default_discount_rate(),
+        )),
     };
     let discounting = match f
         .optional("discounting")
@@ -93,17 +131,32 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
         Some("start-of-year") => Discounting::StartOfYear,
         _ => Discounting::EndOfYear,
     };
-    let params = f.optional("params").map(|n| params(n, r)).unwrap_or_default();
-    let data = f.optional("data").map(|n| data_tables(n, r)).unwrap_or_default();
+    let params = f
+        .optional("params")
+        .map(|n| params(n, r))
+        .unwrap_or_default();
+    let data = f
+        .optional("data")
+        .map(|n| data_tables(n, r))
+        .unwrap_or_default();
     let stakeholders_node = f.required(r, "stakeholders");
     let stakeholders: Vec<Stakeholder> = stakeholders_node
-        .map(|n| r.list(n, "stakeholders").iter().filter_map(|s| stakeholder(s, r)).collect())
+        .map(|n| {
+            r.list(n, "stakeholders")
+                .iter()
+                .filter_map(|s| stakeholder(s, r))
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(n) = stakeholders_node
         && stakeholders.is_empty()
         && !r.diagnostics.has_errors()
     {
-        r.error(n.span, "the model has no stakeholders", Some("list who experiences the outcomes and who invests".into()));
+        r.error(
+            n.span,
+            "the model has no stakeholders",
+            Some("list who experiences the outcomes and who invests".into()),
+        );
     }
     let mut seen = BTreeMap::new();
     for s in &stakeholders {
@@ -112,16 +165,31 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
     let who = Stakeholders(stakeholders.iter().map(|s| s.id.value.clone()).collect());
     let inputs: Vec<Input> = f
         .optional("inputs")
-        .map(|n| r.list(n, "inputs").iter().filter_map(|i| input(i, &who, r)).collect())
+        .map(|n| {
+            r.list(n, "inputs")
+                .iter()
+                .filter_map(|i| input(i, &who, r))
+                .collect()
+        })
         .unwrap_or_default();
     let outputs: Vec<Output> = f
         .optional("outputs")
-        .map(|n| r.list(n, "outputs").iter().filter_map(|o| output(o, &who, r)).collect())
+        .map(|n| {
+            r.list(n, "outputs")
+                .iter()
+                .filter_map(|o| output(o, &who, r))
+                .collect()
+        })
         .unwrap_or_default();
     let outcomes_node = f.required(r, "outcomes");
     let mut outcome_ids = BTreeMap::new();
     let outcomes: Vec<Outcome> = outcomes_node
-        .map(|n| r.list(n, "outcomes").iter().filter_map(|o| outcome(o, &who, &mut outcome_ids, r)).collect())
+        .map(|n| {
+            r.list(n, "outcomes")
+                .iter()
+                .filter_map(|o| outcome(o, &who, &mut outcome_ids, r))
+                .collect()
+        })
         .unwrap_or_default();
     let mut table_names = BTreeMap::new();
     for t in &data {
@@ -131,7 +199,11 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
         && outcomes.is_empty()
         && !r.diagnostics.has_errors()
     {
-        r.error(n.span, "the model has no outcomes", Some("add at least one outcome: what changes, for whom, and its proxy".into()));
+        r.error(
+            n.span,
+            "the model has no outcomes",
+            Some("add at least one outcome: what changes, for whom, and its proxy".into()),
+        );
     }
     f.finish(r, MODEL_KEYS);
 
@@ -147,8 +219,9 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
         period,
         proxies,
         script,
-        discount_rate: discount_rate
-            .unwrap_or_else(|| NumberField::default_value(NumberKind::Percent, default_discount_rate())),
+        discount_rate: discount_rate.unwrap_or_else(|| {
+            NumberField::default_value(NumberKind::Percent, default_discount_rate())
+        }),
         discounting,
         params,
         data,
@@ -161,7 +234,9 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
 
 /// `sroi: 1`, the format version, required in models and proxy sets.
 pub(crate) fn version(f: &mut Fields<'_>, r: &mut Reader) {
-    let Some(node) = f.required(r, "sroi") else { return };
+    let Some(node) = f.required(r, "sroi") else {
+        return;
+    };
     let written = match &node.value {
         Value::Number(n) | Value::String(n) => n.trim().to_owned(),
         other => other.kind().to_owned(),
@@ -170,7 +245,9 @@ pub(crate) fn version(f: &mut Fields<'_>, r: &mut Reader) {
         r.error(
             node.span,
             format!("unsupported format version `{written}`"),
-            Some(format!("this sroi reads format version {FORMAT_VERSION}: write `sroi: {FORMAT_VERSION}`")),
+            Some(format!(
+                "this sroi reads format version {FORMAT_VERSION}: write `sroi: {FORMAT_VERSION}`"
+            )),
         );
     }
 }
@@ -182,23 +259,41 @@ pub(crate) fn currency(node: &Node, r: &mut Reader) -> Option<Located<String>> {
         return Some(Located::new(text, node.span));
     }
     let help = if text.len() == 3 && text.chars().all(|c| c.is_ascii_alphabetic()) {
-        format!("currency codes are upper case: `{}`", text.to_ascii_uppercase())
+        format!(
+            "currency codes are upper case: `{}`",
+            text.to_ascii_uppercase()
+        )
     } else if text == "£" {
         "write the ISO 4217 code `GBP`".to_owned()
     } else {
         "write a three-letter ISO 4217 code such as `GBP` or `EUR`".to_owned()
     };
-    r.error(node.span, format!("`{text}` is not a currency code"), Some(help));
+    r.error(
+        node.span,
+        format!("`{text}` is not a currency code"),
+        Some(help),
+    );
     None
 }
 
 fn params(node: &Node, r: &mut Reader) -> Vec<Param> {
-    let Some(mut f) = r.mapping(node, "`params`") else { return Vec::new() };
+    let Some(mut f) = r.mapping(node, "`params`") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for key in f.keys() {
-        let Some(value) = f.get(&key.value) else { continue };
-        let valid = key.value.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && key.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let Some(value) = f.get(&key.value) else {
+            continue;
+        };
+        let valid = key
+            .value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && key
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             r.error(
                 key.span,
@@ -208,7 +303,10 @@ fn params(node: &Node, r: &mut Reader) -> Vec<Param> {
             continue;
         }
         if let Some(field) = r.number(value, NumberKind::Signed, &format!("params.{}", key.value)) {
-            out.push(Param { name: key, value: field });
+            out.push(Param {
+                name: key,
+                value: field,
+            });
         }
     }
     f.finish(r, &[]);
@@ -216,10 +314,14 @@ fn params(node: &Node, r: &mut Reader) -> Vec<Param> {
 }
 
 fn data_tables(node: &Node, r: &mut Reader) -> Vec<DataTable> {
-    let Some(mut f) = r.mapping(node, "`data`") else { return Vec::new() };
+    let Some(mut f) = r.mapping(node, "`data`") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for key in f.keys() {
-        let Some(value) = f.get(&key.value) else { continue };
+        let Some(value) = f.get(&key.value) else {
+            continue;
+        };
         if let Some(path) = r.located_text(value, "data path") {
             out.push(DataTable { name: key, path });
         }
@@ -230,9 +332,13 @@ fn data_tables(node: &Node, r: &mut Reader) -> Vec<DataTable> {
 
 fn stakeholder(node: &Node, r: &mut Reader) -> Option<Stakeholder> {
     let mut f = r.mapping(node, "a stakeholder")?;
-    let id = f.required(r, "id").and_then(|n| r.id(n, "stakeholder id", '-'));
+    let id = f
+        .required(r, "id")
+        .and_then(|n| r.id(n, "stakeholder id", '-'));
     let name = f.optional("name").and_then(|n| r.text(n, "name"));
-    let description = f.optional("description").and_then(|n| r.text(n, "description"));
+    let description = f
+        .optional("description")
+        .and_then(|n| r.text(n, "description"));
     f.finish(r, STAKEHOLDER_KEYS);
     let id = id?;
     Some(Stakeholder {
@@ -245,8 +351,12 @@ fn stakeholder(node: &Node, r: &mut Reader) -> Option<Stakeholder> {
 fn input(node: &Node, who: &Stakeholders, r: &mut Reader) -> Option<Input> {
     let mut f = r.mapping(node, "an input")?;
     let stakeholder = f.required(r, "stakeholder").and_then(|n| who.read(n, r));
-    let description = f.optional("description").and_then(|n| r.text(n, "description"));
-    let value = f.required(r, "value").and_then(|n| r.number(n, NumberKind::NonNegative, "value"));
+    let description = f
+        .optional("description")
+        .and_then(|n| r.text(n, "description"));
+    let value = f
+        .required(r, "value")
+        .and_then(|n| r.number(n, NumberKind::NonNegative, "value"));
     f.finish(r, INPUT_KEYS);
     Some(Input {
         stakeholder: stakeholder?,
@@ -265,8 +375,12 @@ fn f_span(node: &Node) -> Span {
 
 fn output(node: &Node, who: &Stakeholders, r: &mut Reader) -> Option<Output> {
     let mut f = r.mapping(node, "an output")?;
-    let description = f.required(r, "description").and_then(|n| r.text(n, "description"));
-    let quantity = f.required(r, "quantity").and_then(|n| r.number(n, NumberKind::NonNegative, "quantity"));
+    let description = f
+        .required(r, "description")
+        .and_then(|n| r.text(n, "description"));
+    let quantity = f
+        .required(r, "quantity")
+        .and_then(|n| r.number(n, NumberKind::NonNegative, "quantity"));
     let stakeholder = f.optional("stakeholder").and_then(|n| who.read(n, r));
     f.finish(r, OUTPUT_KEYS);
     Some(Output {
@@ -276,26 +390,43 @@ fn output(node: &Node, who: &Stakeholders, r: &mut Reader) -> Option<Output> {
     })
 }
 
-fn outcome(node: &Node, who: &Stakeholders, ids: &mut BTreeMap<String, Span>, r: &mut Reader) -> Option<Outcome> {
+fn outcome(
+    node: &Node,
+    who: &Stakeholders,
+    ids: &mut BTreeMap<String, Span>,
+    r: &mut Reader,
+) -> Option<Outcome> {
     let mut f = r.mapping(node, "an outcome")?;
     let id = f.required(r, "id").and_then(|n| r.id(n, "outcome id", '-'));
     if let Some(id) = &id {
         duplicate(ids, id, "outcome", r);
     }
     let stakeholder = f.required(r, "stakeholder").and_then(|n| who.read(n, r));
-    let description = f.optional("description").and_then(|n| r.text(n, "description"));
+    let description = f
+        .optional("description")
+        .and_then(|n| r.text(n, "description"));
     let indicator = f.optional("indicator").and_then(|n| r.text(n, "indicator"));
     let notes = f.optional("notes").and_then(|n| r.text(n, "notes"));
-    let quantity = f.required(r, "quantity").and_then(|n| r.number(n, NumberKind::NonNegative, "quantity"));
+    let quantity = f
+        .required(r, "quantity")
+        .and_then(|n| r.number(n, NumberKind::NonNegative, "quantity"));
     let proxy = f.required(r, "proxy").and_then(|n| proxy_ref(n, r));
-    let duration = f.required(r, "duration").and_then(|n| r.number(n, NumberKind::Years, "duration"));
-    let start = match f.optional("start").and_then(|n| r.choice(n, "start", &["during", "after"])) {
+    let duration = f
+        .required(r, "duration")
+        .and_then(|n| r.number(n, NumberKind::Years, "duration"));
+    let start = match f
+        .optional("start")
+        .and_then(|n| r.choice(n, "start", &["during", "after"]))
+    {
         Some("after") => Start::After,
         _ => Start::During,
     };
     let mut percent = |f: &mut Fields<'_>, key: &str| match f.optional(key) {
         Some(n) => r.number(n, NumberKind::Percent, key),
-        None => Some(NumberField::default_value(NumberKind::Percent, Decimal::ZERO)),
+        None => Some(NumberField::default_value(
+            NumberKind::Percent,
+            Decimal::ZERO,
+        )),
     };
     let deadweight = percent(&mut f, "deadweight");
     let displacement = percent(&mut f, "displacement");
@@ -329,9 +460,13 @@ fn proxy_ref(node: &Node, r: &mut Reader) -> Option<ProxyRef> {
 
 fn inline_proxy(node: &Node, r: &mut Reader) -> Option<InlineProxy> {
     let mut f = r.mapping(node, "an inline proxy")?;
-    let value = f.required(r, "value").and_then(|n| r.number(n, NumberKind::Signed, "value"));
+    let value = f
+        .required(r, "value")
+        .and_then(|n| r.number(n, NumberKind::Signed, "value"));
     let unit = f.optional("unit").and_then(|n| r.text(n, "unit"));
-    let description = f.optional("description").and_then(|n| r.text(n, "description"));
+    let description = f
+        .optional("description")
+        .and_then(|n| r.text(n, "description"));
     let source = source(&mut f, r);
     let price_year = f.optional("price_year").and_then(|n| price_year(n, r));
     let span = f.anchor();
@@ -354,14 +489,21 @@ pub(crate) fn source(f: &mut Fields<'_>, r: &mut Reader) -> Option<String> {
             r.error(
                 f.anchor(),
                 "this proxy has no `source`",
-                Some("add `source:` with the publisher, year and table or page the value comes from".into()),
+                Some(
+                    "add `source:` with the publisher, year and table or page the value comes from"
+                        .into(),
+                ),
             );
             return None;
         }
     };
     let text = r.text(node, "source")?;
     if text.trim().is_empty() {
-        r.error(node.span, "`source` is empty", Some("name the publisher, year and table or page".into()));
+        r.error(
+            node.span,
+            "`source` is empty",
+            Some("name the publisher, year and table or page".into()),
+        );
         return None;
     }
     Some(text)
@@ -372,7 +514,11 @@ pub(crate) fn price_year(node: &Node, r: &mut Reader) -> Option<u16> {
     match text.parse::<u16>() {
         Ok(y) if (1900..=2200).contains(&y) => Some(y),
         _ => {
-            r.error(node.span, format!("`{text}` is not a price year"), Some("write a four-digit year such as `2024`".into()));
+            r.error(
+                node.span,
+                format!("`{text}` is not a price year"),
+                Some("write a four-digit year such as `2024`".into()),
+            );
             None
         }
     }
@@ -413,7 +559,10 @@ fn duplicate(seen: &mut BTreeMap<String, Span>, id: &Located<String>, what: &str
             Diagnostic::error(format!("duplicate {what} id `{}`", id.value))
                 .at(&r.file, id.span)
                 .label("used again here")
-                .help(format!("the first `{}` is on line {line}; give each {what} its own id", id.value)),
+                .help(format!(
+                    "the first `{}` is on line {line}; give each {what} its own id",
+                    id.value
+                )),
         );
     } else {
         seen.insert(id.value.clone(), id.span);

@@ -202,7 +202,9 @@ pub fn check(value: Decimal, kind: NumberKind) -> Result<(), NumberError> {
                 let as_percent = value.normalize();
                 Err(problem(
                     format!("{value} is above 100% (a bare number here is a fraction of 1)"),
-                    format!("did you mean `{as_percent}%`? Write percentages with `%`, or as a fraction between 0 and 1"),
+                    format!(
+                        "did you mean `{as_percent}%`? Write percentages with `%`, or as a fraction between 0 and 1"
+                    ),
                 ))
             } else {
                 Ok(())
@@ -230,7 +232,9 @@ pub fn check(value: Decimal, kind: NumberKind) -> Result<(), NumberError> {
                 ))
             } else if value > Decimal::from(MAX_YEARS) {
                 Err(problem(
-                    format!("duration {value} years is longer than sroi projects ({MAX_YEARS} years)"),
+                    format!(
+                        "duration {value} years is longer than sroi projects ({MAX_YEARS} years)"
+                    ),
                     "check the figure; SROI durations are normally 1 to 10 years",
                 ))
             } else {
@@ -264,16 +268,42 @@ mod tests {
 
     #[test]
     fn literals_are_exact() {
-        assert_eq!(parse_literal("0.1", NumberKind::NonNegative).unwrap().to_string(), "0.1");
-        assert_eq!(parse_literal("1234.56", NumberKind::NonNegative).unwrap(), d("1234.56"));
-        assert_eq!(parse_literal("1e3", NumberKind::NonNegative).unwrap(), d("1000"));
+        assert_eq!(
+            parse_literal("0.1", NumberKind::NonNegative)
+                .unwrap()
+                .to_string(),
+            "0.1"
+        );
+        assert_eq!(
+            parse_literal("1234.56", NumberKind::NonNegative).unwrap(),
+            d("1234.56")
+        );
+        assert_eq!(
+            parse_literal("1e3", NumberKind::NonNegative).unwrap(),
+            d("1000")
+        );
     }
 
     #[test]
     fn percentages_shift_the_decimal_point() {
-        assert_eq!(parse_literal("25%", NumberKind::Percent).unwrap().to_string(), "0.25");
-        assert_eq!(parse_literal("20%", NumberKind::Percent).unwrap().to_string(), "0.20");
-        assert_eq!(parse_literal("3.5%", NumberKind::Percent).unwrap().to_string(), "0.035");
+        assert_eq!(
+            parse_literal("25%", NumberKind::Percent)
+                .unwrap()
+                .to_string(),
+            "0.25"
+        );
+        assert_eq!(
+            parse_literal("20%", NumberKind::Percent)
+                .unwrap()
+                .to_string(),
+            "0.20"
+        );
+        assert_eq!(
+            parse_literal("3.5%", NumberKind::Percent)
+                .unwrap()
+                .to_string(),
+            "0.035"
+        );
         assert!(parse_literal("25%", NumberKind::NonNegative).is_err());
     }
 
@@ -287,7 +317,12 @@ mod tests {
 
     #[test]
     fn durations_are_whole_positive_years() {
-        assert!(check(d("2.5"), NumberKind::Years).unwrap_err().help.contains("`2` or `3`"));
+        assert!(
+            check(d("2.5"), NumberKind::Years)
+                .unwrap_err()
+                .help
+                .contains("`2` or `3`")
+        );
         assert!(check(d("-1"), NumberKind::Years).is_err());
         assert!(check(d("0"), NumberKind::Years).is_err());
         assert!(check(d("201"), NumberKind::Years).is_err());

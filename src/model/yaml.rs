@@ -66,7 +66,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let options = serde_saphyr::options! { with_snippet: false };
     let raw: RawNode = serde_saphyr::from_str_with_options(text, options).map_err(|err| {
         use serde_saphyr::MessageFormatter;
-        let message = serde_saphyr::UserMessageFormatter.format_message(&err).into_owned();
+        let message = serde_saphyr::UserMessageFormatter
+            .format_message(&err)
+            .into_owned();
         let span = err.location().and_then(|loc| span_of(&loc, text));
         SyntaxError { message, span }
     })?;
@@ -201,9 +203,13 @@ mod tests {
     #[test]
     fn numbers_keep_their_written_text() {
         let node = parse("a: 0.1\nb: [1, 2.50, -3]\nc: '0.1'\nd: 1e3\n").unwrap();
-        let Value::Map(entries) = node.value else { panic!("not a map") };
+        let Value::Map(entries) = node.value else {
+            panic!("not a map")
+        };
         assert_eq!(entries[0].1.value, Value::Number("0.1".into()));
-        let Value::Seq(items) = &entries[1].1.value else { panic!("not a seq") };
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!("not a seq")
+        };
         let texts: Vec<_> = items.iter().map(|n| n.value.clone()).collect();
         assert_eq!(
             texts,
@@ -221,9 +227,15 @@ mod tests {
     fn spans_point_at_the_value() {
         let text = "a: 1\nbb:\n  - x: hello\n";
         let node = parse(text).unwrap();
-        let Value::Map(entries) = node.value else { panic!() };
-        let Value::Seq(items) = &entries[1].1.value else { panic!() };
-        let Value::Map(inner) = &items[0].value else { panic!() };
+        let Value::Map(entries) = node.value else {
+            panic!()
+        };
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!()
+        };
+        let Value::Map(inner) = &items[0].value else {
+            panic!()
+        };
         let hello = &inner[0].1;
         assert_eq!(&text[hello.span.offset..hello.span.end()], "hello");
         assert_eq!(&text[inner[0].0.span.offset..inner[0].0.span.end()], "x");

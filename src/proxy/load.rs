@@ -11,10 +11,19 @@ use crate::model::load::{currency, parse_yaml, price_year, source, version};
 use crate::model::number::NumberKind;
 use crate::model::types::Located;
 use crate::model::yaml::Node;
-use crate::source::{dir_of, unreadable, Files};
+use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
-const SET_KEYS: &[&str] = &["sroi", "id", "name", "description", "currency", "price_year", "extends", "proxies"];
+const SET_KEYS: &[&str] = &[
+    "sroi",
+    "id",
+    "name",
+    "description",
+    "currency",
+    "price_year",
+    "extends",
+    "proxies",
+];
 const PROXY_KEYS: &[&str] = &["value", "unit", "description", "source", "price_year"];
 
 /// One proxy-set file as written.
@@ -73,23 +82,33 @@ pub fn read_set_file(file: &Arc<SourceFile>) -> (Option<ProxySetFile>, Diagnosti
 fn set_from(root: &Node, r: &mut Reader) -> Option<ProxySetFile> {
     let mut f = r.mapping(root, "the proxy set")?;
     version(&mut f, r);
-    let id = f.required(r, "id").and_then(|n| r.id(n, "proxy set id", '-'));
+    let id = f
+        .required(r, "id")
+        .and_then(|n| r.id(n, "proxy set id", '-'));
     let name = f.required(r, "name").and_then(|n| r.text(n, "name"));
-    let description = f.optional("description").and_then(|n| r.text(n, "description"));
+    let description = f
+        .optional("description")
+        .and_then(|n| r.text(n, "description"));
     let currency = f.required(r, "currency").and_then(|n| currency(n, r));
     let set_year = f.optional("price_year").and_then(|n| price_year(n, r));
-    let extends = f.optional("extends").and_then(|n| r.located_text(n, "extends"));
+    let extends = f
+        .optional("extends")
+        .and_then(|n| r.located_text(n, "extends"));
     let mut proxies = Vec::new();
     if let Some(node) = f.required(r, "proxies")
         && let Some(mut pf) = r.mapping(node, "`proxies`")
     {
         for key in pf.keys() {
-            let Some(body) = pf.get(&key.value) else { continue };
+            let Some(body) = pf.get(&key.value) else {
+                continue;
+            };
             let key_node = Node {
                 value: crate::model::yaml::Value::String(key.value.clone()),
                 span: key.span,
             };
-            let Some(id) = r.id(&key_node, "proxy id", '_') else { continue };
+            let Some(id) = r.id(&key_node, "proxy id", '_') else {
+                continue;
+            };
             if let Some(p) = proxy(id, body, set_year, r) {
                 proxies.push(p);
             }
@@ -125,7 +144,9 @@ fn proxy(id: Located<String>, node: &Node, set_year: Option<u16>, r: &mut Reader
         field.literal()
     });
     let unit = f.optional("unit").and_then(|n| r.text(n, "unit"));
-    let description = f.optional("description").and_then(|n| r.text(n, "description"));
+    let description = f
+        .optional("description")
+        .and_then(|n| r.text(n, "description"));
     let source = source(&mut f, r);
     let year = f.optional("price_year").and_then(|n| price_year(n, r));
     f.finish(r, PROXY_KEYS);
@@ -152,19 +173,28 @@ pub struct Referrer<'a> {
 ///
 /// `path` is the first file; `referrer` is where it was named (the model's `proxies:`
 /// line, or nothing for `--proxies`).
-pub fn load_set(files: &mut dyn Files, path: &Path, label: &str, referrer: Referrer<'_>) -> Result<ProxySet, Diagnostics> {
+pub fn load_set(
+    files: &mut dyn Files,
+    path: &Path,
+    label: &str,
+    referrer: Referrer<'_>,
+) -> Result<ProxySet, Diagnostics> {
     let mut chain: Vec<ProxySetFile> = Vec::new();
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut next = path.to_path_buf();
     let mut next_label = label.to_owned();
-    let mut named_at: (Option<Arc<SourceFile>>, Option<Span>) = (referrer.file.cloned(), referrer.span);
+    let mut named_at: (Option<Arc<SourceFile>>, Option<Span>) =
+        (referrer.file.cloned(), referrer.span);
     loop {
         let key = normalise(&next);
         if let Some(pos) = paths.iter().position(|p| *p == key) {
             let mut names: Vec<&str> = chain.iter().skip(pos).map(|s| s.id.as_str()).collect();
             names.push(chain.get(pos).map_or("?", |s| s.id.as_str()));
-            let mut d = Diagnostic::error(format!("proxy sets extend each other in a cycle: {}", names.join(" → ")))
-                .help("remove one `extends` so the chain ends at a set that extends nothing");
+            let mut d = Diagnostic::error(format!(
+                "proxy sets extend each other in a cycle: {}",
+                names.join(" → ")
+            ))
+            .help("remove one `extends` so the chain ends at a set that extends nothing");
             if let (Some(file), Some(span)) = named_at.clone() {
                 d = d.at(&file, span).label("this `extends` closes the cycle");
             }
@@ -178,7 +208,9 @@ pub fn load_set(files: &mut dyn Files, path: &Path, label: &str, referrer: Refer
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        let Some(set) = set else { return Err(diagnostics) };
+        let Some(set) = set else {
+            return Err(diagnostics);
+        };
         paths.push(key);
         let parent = set.extends.clone();
         chain.push(set);
@@ -193,7 +225,8 @@ pub fn load_set(files: &mut dyn Files, path: &Path, label: &str, referrer: Refer
 }
 
 fn normalise(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(crate::diagnostic::display_path(path)))
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| PathBuf::from(crate::diagnostic::display_path(path)))
 }
 
 fn missing_set(
@@ -210,17 +243,25 @@ fn missing_set(
         .filter_map(|n| n.strip_suffix(".yaml").map(str::to_owned))
         .collect();
     let shown = crate::diagnostic::display_path(path);
-    let help = suggest::did_you_mean(label, available.iter().map(String::as_str)).unwrap_or_else(|| {
-        if available.is_empty() {
-            format!("create {shown}, or name an existing set")
-        } else {
-            format!("sets in {}: {}", crate::diagnostic::display_path(&dir), suggest::one_of(available.iter().map(String::as_str)))
-        }
-    });
+    let help =
+        suggest::did_you_mean(label, available.iter().map(String::as_str)).unwrap_or_else(|| {
+            if available.is_empty() {
+                format!("create {shown}, or name an existing set")
+            } else {
+                format!(
+                    "sets in {}: {}",
+                    crate::diagnostic::display_path(&dir),
+                    suggest::one_of(available.iter().map(String::as_str))
+                )
+            }
+        });
     let reason = unreadable(path, "the proxy set", err).message;
     let message = format!("proxy set `{label}`: {reason} ({shown})");
     match named_at {
-        (Some(file), Some(span)) => Diagnostic::error(message).at(&file, span).label("named here").help(help),
+        (Some(file), Some(span)) => Diagnostic::error(message)
+            .at(&file, span)
+            .label("named here")
+            .help(help),
         _ => Diagnostic::error(message).help(help),
     }
 }
@@ -248,8 +289,12 @@ fn flatten(chain: Vec<ProxySetFile>) -> Result<ProxySet, Diagnostics> {
     let Some(head) = chain.first() else {
         return Err(Diagnostic::error("empty proxy-set chain").into());
     };
-    let (id, name, currency, price_year) =
-        (head.id.value.clone(), head.name.clone(), head.currency.value.clone(), head.price_year);
+    let (id, name, currency, price_year) = (
+        head.id.value.clone(),
+        head.name.clone(),
+        head.currency.value.clone(),
+        head.price_year,
+    );
     let ids: Vec<String> = chain.iter().map(|s| s.id.value.clone()).collect();
     let files: Vec<Arc<SourceFile>> = chain.iter().map(|s| Arc::clone(&s.file)).collect();
     let mut proxies: BTreeMap<String, Proxy> = BTreeMap::new();
@@ -267,5 +312,13 @@ fn flatten(chain: Vec<ProxySetFile>) -> Result<ProxySet, Diagnostics> {
             proxies.insert(p.id.clone(), p);
         }
     }
-    Ok(ProxySet { id, name, currency, price_year, chain: ids, files, proxies })
+    Ok(ProxySet {
+        id,
+        name,
+        currency,
+        price_year,
+        chain: ids,
+        files,
+        proxies,
+    })
 }

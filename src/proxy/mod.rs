@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::{SourceFile, Span};
 
-pub use load::{load_set, read_set_file, resolve_reference, ProxySetFile, Referrer, SetReference};
+pub use load::{ProxySetFile, Referrer, SetReference, load_set, read_set_file, resolve_reference};
 
 /// A resolved proxy set: the chain of `extends` flattened, child values winning.
 #[derive(Debug, Clone)]

@@ -7,8 +7,22 @@ use crate::evaluate::Evaluation;
 pub fn render(e: &Evaluation) -> String {
     let years: Vec<String> = (1..=e.horizon).map(|y| format!("year_{y}")).collect();
     let mut header: Vec<String> = [
-        "outcome", "stakeholder", "description", "indicator", "quantity", "proxy", "proxy_value", "proxy_unit",
-        "proxy_source", "proxy_set", "deadweight", "displacement", "attribution", "drop_off", "duration", "start",
+        "outcome",
+        "stakeholder",
+        "description",
+        "indicator",
+        "quantity",
+        "proxy",
+        "proxy_value",
+        "proxy_unit",
+        "proxy_source",
+        "proxy_set",
+        "deadweight",
+        "displacement",
+        "attribution",
+        "drop_off",
+        "duration",
+        "start",
         "impact",
     ]
     .iter()
@@ -54,7 +68,13 @@ pub fn render(e: &Evaluation) -> String {
         *c = money(e.total_impact);
     }
     for (i, _) in (1..=e.horizon).enumerate() {
-        let sum = e.outcomes.iter().filter_map(|o| o.years.get(i)).fold(rust_decimal::Decimal::ZERO, |a, v| a.checked_add(*v).unwrap_or(a));
+        let sum = e
+            .outcomes
+            .iter()
+            .filter_map(|o| o.years.get(i))
+            .fold(rust_decimal::Decimal::ZERO, |a, v| {
+                a.checked_add(*v).unwrap_or(a)
+            });
         if let Some(c) = total.get_mut(17 + i) {
             *c = money(sum);
         }
@@ -68,7 +88,10 @@ pub fn render(e: &Evaluation) -> String {
         ("net_present_value", Some(money(e.net_present_value))),
         ("ratio", e.ratio.map(|r| super::fixed(r, 4))),
         ("net_ratio", e.net_ratio.map(|r| super::fixed(r, 4))),
-        ("payback_months", e.payback_months.map(|p| super::fixed(p, 2))),
+        (
+            "payback_months",
+            e.payback_months.map(|p| super::fixed(p, 2)),
+        ),
     ];
     for (name, value) in measures {
         let mut row = vec![String::new(); width];

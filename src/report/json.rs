@@ -1,7 +1,7 @@
 //! `--format json`: SPEC section 6's keys, money and ratios as decimal strings.
 
 use rust_decimal::Decimal;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{fixed, money};
 use crate::evaluate::Evaluation;
@@ -60,15 +60,21 @@ pub fn value(e: &Evaluation) -> Value {
         .iter()
         .map(|i| json!({"stakeholder": i.stakeholder, "description": i.description, "value": money(i.value)}))
         .collect();
-    let params: Map<String, Value> =
-        e.params.iter().map(|(k, v)| (k.clone(), Value::String(v.to_string()))).collect();
+    let params: Map<String, Value> = e
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.to_string())))
+        .collect();
 
     // `preserve_order` is on, so keys come out in the order written here: SPEC's order.
     let mut top = Map::new();
     let mut put = |k: &str, v: Value| {
         top.insert(k.to_owned(), v);
     };
-    put("model", json!({"id": e.model.id, "name": e.model.name, "kind": e.model.kind.as_str(), "period": e.model.period}));
+    put(
+        "model",
+        json!({"id": e.model.id, "name": e.model.name, "kind": e.model.kind.as_str(), "period": e.model.period}),
+    );
     put(
         "proxy_set",
         json!({"id": e.proxy_set.id, "name": e.proxy_set.name, "price_year": e.proxy_set.price_year, "chain": e.proxy_set.chain}),
@@ -93,7 +99,8 @@ pub fn value(e: &Evaluation) -> Value {
 }
 
 pub fn render(e: &Evaluation) -> String {
-    let mut text = serde_json::to_string_pretty(&value(e)).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    let mut text = serde_json::to_string_pretty(&value(e))
+        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
     text.push('\n');
     text
 }

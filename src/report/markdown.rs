@@ -1,6 +1,6 @@
 //! `--format markdown`: the same content as the table, for pasting into a report.
 
-use super::sections::{closing, heading, sections, Section};
+use super::sections::{Section, closing, heading, sections};
 use crate::evaluate::Evaluation;
 
 fn cell(text: &str) -> String {
@@ -8,14 +8,39 @@ fn cell(text: &str) -> String {
 }
 
 fn draw(section: &Section) -> String {
-    let mut out = format!("| {} |\n", section.header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
-    let rule: Vec<&str> = section.numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect();
+    let mut out = format!(
+        "| {} |\n",
+        section
+            .header
+            .iter()
+            .map(|h| cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let rule: Vec<&str> = section
+        .numeric
+        .iter()
+        .map(|n| if *n { "---:" } else { "---" })
+        .collect();
     out.push_str(&format!("| {} |\n", rule.join(" | ")));
     for row in &section.rows {
-        out.push_str(&format!("| {} |\n", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")));
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+        ));
     }
     for row in &section.footer {
-        out.push_str(&format!("| {} |\n", row.iter().map(|c| if c.is_empty() { String::new() } else { format!("**{}**", cell(c)) }).collect::<Vec<_>>().join(" | ")));
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter()
+                .map(|c| if c.is_empty() {
+                    String::new()
+                } else {
+                    format!("**{}**", cell(c))
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
     }
     out
 }

@@ -49,7 +49,9 @@ pub fn money(value: Decimal) -> String {
 /// `1234567.891` → `1,234,567.89`
 pub fn grouped(value: Decimal) -> String {
     let text = money(value);
-    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+    let (sign, digits) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |d| ("-", d));
     let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
     let mut out = String::new();
     for (i, c) in whole.chars().enumerate() {
@@ -82,7 +84,11 @@ pub fn cash(value: Decimal, currency: &str) -> String {
 /// A fraction as a percentage: 0.035 → `3.5%`.
 pub fn percent(fraction: Decimal) -> String {
     match fraction.checked_mul(Decimal::ONE_HUNDRED) {
-        Some(p) => format!("{}%", p.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero).normalize()),
+        Some(p) => format!(
+            "{}%",
+            p.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+                .normalize()
+        ),
         None => fraction.to_string(),
     }
 }

@@ -25,11 +25,27 @@ fn strings(items: &[&str]) -> Vec<String> {
 /// The heading lines above the tables.
 pub fn heading(e: &Evaluation) -> Vec<String> {
     let mut lines = vec![format!("{} ({})", e.model.name, e.model.id)];
-    let period = e.model.period.as_deref().map(|p| format!(", period {p}")).unwrap_or_default();
+    let period = e
+        .model
+        .period
+        .as_deref()
+        .map(|p| format!(", period {p}"))
+        .unwrap_or_default();
     lines.push(format!("{}{period}", capitalised(e.model.kind.as_str())));
-    let chain = if e.proxy_set.chain.len() > 1 { format!(" ({})", e.proxy_set.chain.join(" → ")) } else { String::new() };
-    let year = e.proxy_set.price_year.map(|y| format!(", set price year {y}")).unwrap_or_default();
-    lines.push(format!("Proxy set: {}{chain}{year}; currency {}", e.proxy_set.name, e.currency));
+    let chain = if e.proxy_set.chain.len() > 1 {
+        format!(" ({})", e.proxy_set.chain.join(" → "))
+    } else {
+        String::new()
+    };
+    let year = e
+        .proxy_set
+        .price_year
+        .map(|y| format!(", set price year {y}"))
+        .unwrap_or_default();
+    lines.push(format!(
+        "Proxy set: {}{chain}{year}; currency {}",
+        e.proxy_set.name, e.currency
+    ));
     lines.push(format!(
         "Discount rate {} ({}), horizon {} year{}",
         percent(e.discount_rate),
@@ -42,7 +58,9 @@ pub fn heading(e: &Evaluation) -> Vec<String> {
 
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 pub fn sections(e: &Evaluation) -> Vec<Section> {
@@ -53,7 +71,17 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
         title: "Inputs".into(),
         header: strings(&["Stakeholder", "Input", "Value"]),
         numeric: vec![false, false, true],
-        rows: e.inputs.iter().map(|i| vec![i.stakeholder.clone(), i.description.clone(), cash(i.value, cur)]).collect(),
+        rows: e
+            .inputs
+            .iter()
+            .map(|i| {
+                vec![
+                    i.stakeholder.clone(),
+                    i.description.clone(),
+                    cash(i.value, cur),
+                ]
+            })
+            .collect(),
         footer: vec![vec!["Total".into(), String::new(), cash(e.investment, cur)]],
         wrap: true,
     });
@@ -61,10 +89,22 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
     out.push(Section {
         title: "Impact map".into(),
         header: strings(&[
-            "Outcome", "Stakeholder", "Quantity", "Proxy", "Proxy value", "Deadweight", "Displacement", "Attribution",
-            "Drop-off", "Lasts", "Impact", "Present value",
+            "Outcome",
+            "Stakeholder",
+            "Quantity",
+            "Proxy",
+            "Proxy value",
+            "Deadweight",
+            "Displacement",
+            "Attribution",
+            "Drop-off",
+            "Lasts",
+            "Impact",
+            "Present value",
         ]),
-        numeric: vec![false, false, true, false, true, true, true, true, true, false, true, true],
+        numeric: vec![
+            false, false, true, false, true, true, true, true, true, false, true, true,
+        ],
         rows: e
             .outcomes
             .iter()
@@ -114,7 +154,11 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
         .collect();
     let mut totals = vec!["Total".to_owned()];
     totals.extend(years.iter().map(|&y| {
-        let sum = e.outcomes.iter().filter_map(|o| o.years.get(y)).fold(Decimal::ZERO, |a, v| a.checked_add(*v).unwrap_or(a));
+        let sum = e
+            .outcomes
+            .iter()
+            .filter_map(|o| o.years.get(y))
+            .fold(Decimal::ZERO, |a, v| a.checked_add(*v).unwrap_or(a));
         cash(sum, cur)
     }));
     totals.push(cash(e.total_present_value, cur));
@@ -122,11 +166,24 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
     factors.extend(e.factors.iter().map(|f| fixed(*f, 4)));
     factors.push(String::new());
     rows.push(factors);
-    out.push(Section { title: "Value by year".into(), header, numeric, rows, footer: vec![totals], wrap: false });
+    out.push(Section {
+        title: "Value by year".into(),
+        header,
+        numeric,
+        rows,
+        footer: vec![totals],
+        wrap: false,
+    });
 
     out.push(Section {
         title: "Stakeholders".into(),
-        header: strings(&["Stakeholder", "Name", "Invested", "Value (PV)", "Share of value"]),
+        header: strings(&[
+            "Stakeholder",
+            "Name",
+            "Invested",
+            "Value (PV)",
+            "Share of value",
+        ]),
         numeric: vec![false, false, true, true, true],
         rows: e
             .stakeholders
@@ -137,7 +194,9 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
                     s.name.clone(),
                     cash(s.investment, cur),
                     cash(s.present_value, cur),
-                    s.share.map_or("—".into(), |sh| format!("{}%", fixed(sh * Decimal::ONE_HUNDRED, 1))),
+                    s.share.map_or("—".into(), |sh| {
+                        format!("{}%", fixed(sh * Decimal::ONE_HUNDRED, 1))
+                    }),
                 ]
             })
             .collect(),
@@ -153,14 +212,32 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
             .outcomes
             .iter()
             .map(|o| {
-                let unit = o.proxy.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
-                let set = o.proxy.set.as_deref().map(|s| format!(" [set {s}]")).unwrap_or_default();
-                let year = o.proxy.price_year.map(|y| format!(", {y} prices")).unwrap_or_default();
+                let unit = o
+                    .proxy
+                    .unit
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default();
+                let set = o
+                    .proxy
+                    .set
+                    .as_deref()
+                    .map(|s| format!(" [set {s}]"))
+                    .unwrap_or_default();
+                let year = o
+                    .proxy
+                    .price_year
+                    .map(|y| format!(", {y} prices"))
+                    .unwrap_or_default();
                 vec![
                     o.id.clone(),
                     o.description.clone(),
                     o.indicator.clone().unwrap_or_default(),
-                    format!("{}{unit}{year}: {}{set}", cash(o.proxy.value, cur), o.proxy.source),
+                    format!(
+                        "{}{unit}{year}: {}{set}",
+                        cash(o.proxy.value, cur),
+                        o.proxy.source
+                    ),
                 ]
             })
             .collect(),
@@ -173,12 +250,27 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
         header: strings(&["Measure", "Value"]),
         numeric: vec![false, true],
         rows: vec![
-            vec!["Total present value".into(), cash(e.total_present_value, cur)],
+            vec![
+                "Total present value".into(),
+                cash(e.total_present_value, cur),
+            ],
             vec!["Investment".into(), cash(e.investment, cur)],
             vec!["Net present value".into(), cash(e.net_present_value, cur)],
-            vec!["SROI ratio".into(), e.ratio.map_or("—".into(), |r| format!("{} : 1", fixed(r, 2)))],
-            vec!["Net SROI ratio".into(), e.net_ratio.map_or("—".into(), |r| format!("{} : 1", fixed(r, 2)))],
-            vec!["Payback period".into(), e.payback_months.map_or("—".into(), |p| format!("{} months", fixed(p, 1)))],
+            vec![
+                "SROI ratio".into(),
+                e.ratio
+                    .map_or("—".into(), |r| format!("{} : 1", fixed(r, 2))),
+            ],
+            vec![
+                "Net SROI ratio".into(),
+                e.net_ratio
+                    .map_or("—".into(), |r| format!("{} : 1", fixed(r, 2))),
+            ],
+            vec![
+                "Payback period".into(),
+                e.payback_months
+                    .map_or("—".into(), |p| format!("{} months", fixed(p, 1))),
+            ],
         ],
         footer: Vec::new(),
         wrap: false,

@@ -1,8 +1,8 @@
 //! The default report: a readable impact map for the terminal.
 
-use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
-use super::sections::{closing, heading, sections, Section};
+use super::sections::{Section, closing, heading, sections};
 use crate::evaluate::Evaluation;
 
 /// Width that tables with long text are wrapped to.
@@ -13,7 +13,9 @@ fn draw(section: &Section) -> String {
     table.load_preset(presets::UTF8_FULL_CONDENSED);
     // A fixed width, never the terminal's: the same input gives the same bytes everywhere.
     if section.wrap {
-        table.set_content_arrangement(ContentArrangement::Dynamic).set_width(WIDTH);
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(WIDTH);
     } else {
         table.set_content_arrangement(ContentArrangement::Disabled);
     }
