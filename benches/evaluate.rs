@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sroi::evaluate::{NoExpressions, Overrides, evaluate};
+use sroi::evaluate::evaluate;
 use sroi::project::{LoadOptions, load};
 use sroi::source::DiskFiles;
 
@@ -22,7 +22,6 @@ fn models() -> Vec<PathBuf> {
 
 fn bench(c: &mut Criterion) {
     let options = LoadOptions::default();
-    let overrides = Overrides::default();
     for path in models() {
         let name = path
             .file_stem()
@@ -32,12 +31,12 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("load+evaluate/{name}"), |b| {
             b.iter(|| {
                 let (project, _) = load(&mut DiskFiles::default(), &path, &options).expect("loads");
-                evaluate(&project, &overrides, &mut NoExpressions).expect("evaluates")
+                evaluate(&project).expect("evaluates")
             });
         });
         let (project, _) = load(&mut DiskFiles::default(), &path, &options).expect("loads");
         c.bench_function(&format!("evaluate/{name}"), |b| {
-            b.iter(|| evaluate(&project, &overrides, &mut NoExpressions).expect("evaluates"));
+            b.iter(|| evaluate(&project).expect("evaluates"));
         });
     }
 }

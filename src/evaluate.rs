@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::number::{self, NumberField, NumberKind, NumberSource};
 use crate::model::{Discounting, Kind, Model, ProxyRef, Start};
 use crate::project::Project;
+use crate::script::ScriptHost;
 use crate::suggest;
 
 /// `--set NAME=VALUE` overrides, in the order given.
@@ -16,36 +17,25 @@ pub struct Overrides {
     pub params: Vec<(String, String)>,
 }
 
-/// Evaluates the `"= ..."` expressions of number fields. The script host implements it;
-/// a model without expressions never calls it.
-pub trait Expressions {
-    fn evaluate(
-        &mut self,
-        model: &Model,
-        expression: &str,
-        field: &NumberField,
-    ) -> Result<Decimal, Diagnostic>;
-}
-
-/// For models without expressions: an expression is reported, not guessed at.
-pub struct NoExpressions;
-
-impl Expressions for NoExpressions {
-    fn evaluate(
-        &mut self,
-        model: &Model,
-        expression: &str,
-        field: &NumberField,
-    ) -> Result<Decimal, Diagnostic> {
-        let d = Diagnostic::error(format!(
-            "expression `= {expression}` cannot be evaluated here"
-        ))
-        .help("this command evaluates literal numbers only; write the figure as a number");
-        Err(match field.span {
-            Some(span) => d.at(&model.file, span),
-            None => d,
-        })
-    }
+/// Where a figure came from, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// Written as a number at `file:line:column`.
+    Literal { at: String },
+    /// Not written; the format's default.
+    Default,
+    /// Given with `--set`.
+    Override,
+    /// An expression, with the script functions it calls (`name` at `file:line:column`).
+    Expression {
+        text: String,
+        at: String,
+        calls: Vec<(String, String)>,
+    },
+    /// A proxy in the active set.
+    Proxy { id: String, set: String, at: String },
+    /// A proxy written inline in the model.
+    InlineProxy { at: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +61,7 @@ pub struct InputRow {
     pub stakeholder: String,
     pub description: String,
     pub value: Decimal,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +100,19 @@ pub struct OutcomeRow {
     pub impact: Decimal,
     pub years: Vec<Decimal>,
     pub present_value: Decimal,
+    pub origins: Origins,
+}
+
+/// Where each of an outcome's figures came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origins {
+    pub quantity: Origin,
+    pub proxy: Origin,
+    pub duration: Origin,
+    pub deadweight: Origin,
+    pub displacement: Origin,
+    pub attribution: Origin,
+    pub drop_off: Origin,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +131,7 @@ pub struct Evaluation {
     pub proxy_set: SetInfo,
     pub currency: String,
     pub discount_rate: Decimal,
+    pub discount_origin: Origin,
     pub discounting: Discounting,
     pub horizon: u32,
     pub factors: Vec<Decimal>,
@@ -148,38 +153,43 @@ pub struct Evaluation {
 /// Resolves number fields, collecting every failure.
 struct Resolver<'a> {
     model: &'a Model,
-    expressions: &'a mut dyn Expressions,
+    host: &'a ScriptHost,
     diagnostics: Diagnostics,
 }
 
 impl Resolver<'_> {
-    fn number(&mut self, field: &NumberField, what: &str) -> Option<Decimal> {
-        let value = match &field.source {
-            NumberSource::Literal(d) | NumberSource::Default(d) => *d,
-            NumberSource::Expression(e) => match self.expressions.evaluate(self.model, e, field) {
+    fn number(&mut self, field: &NumberField) -> Option<(Decimal, Origin)> {
+        let at = |span: Option<crate::diagnostic::Span>| {
+            span.map_or_else(String::new, |s| self.model.file.locate(s))
+        };
+        match &field.source {
+            NumberSource::Literal(d) => Some((*d, Origin::Literal { at: at(field.span) })),
+            NumberSource::Default(d) => Some((*d, Origin::Default)),
+            NumberSource::Override(d) => Some((*d, Origin::Override)),
+            NumberSource::Expression(text) => match self.host.evaluate(field) {
                 Ok(v) => {
-                    // Expression results obey the same rules as literals.
-                    if let Err(problem) = number::check(v, field.kind) {
-                        let mut d = Diagnostic::error(format!(
-                            "`{what}`: `= {e}` gave {}",
-                            problem.message
-                        ))
-                        .help(problem.help);
-                        if let Some(span) = field.span {
-                            d = d.at(&self.model.file, span);
-                        }
-                        self.diagnostics.push(d);
-                        return None;
-                    }
-                    v
+                    let calls = self
+                        .host
+                        .functions()
+                        .iter()
+                        .filter(|f| text.contains(&format!("{}(", f.name)))
+                        .map(|f| (f.name.clone(), f.at.clone()))
+                        .collect();
+                    Some((
+                        v,
+                        Origin::Expression {
+                            text: text.clone(),
+                            at: at(field.span),
+                            calls,
+                        },
+                    ))
                 }
                 Err(d) => {
                     self.diagnostics.push(d);
-                    return None;
+                    None
                 }
             },
-        };
-        Some(value)
+        }
     }
 }
 
@@ -209,7 +219,7 @@ pub fn apply_overrides(model: &mut Model, overrides: &Overrides) -> Diagnostics 
             continue;
         };
         match number::parse_literal(text, NumberKind::Signed) {
-            Ok(value) => param.value.source = NumberSource::Literal(value),
+            Ok(value) => param.value.source = NumberSource::Override(value),
             Err(e) => out.push(
                 Diagnostic::error(format!("--set {name}={text}: {}", e.message)).help(e.help),
             ),
@@ -218,40 +228,29 @@ pub fn apply_overrides(model: &mut Model, overrides: &Overrides) -> Diagnostics 
     out
 }
 
-/// Evaluate a loaded project.
-pub fn evaluate(
-    project: &Project,
-    overrides: &Overrides,
-    expressions: &mut dyn Expressions,
-) -> Result<Evaluation, Diagnostics> {
-    let mut model = project.model.clone();
-    let problems = apply_overrides(&mut model, overrides);
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    let model = &model;
+/// Evaluate a loaded project: resolve every number (literals, defaults, expressions),
+/// then run the arithmetic.
+pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
+    let model = &project.model;
     let set = &project.proxies;
     let mut r = Resolver {
         model,
-        expressions,
+        host: &project.host,
         diagnostics: Diagnostics::default(),
     };
 
-    let discount_rate = r.number(&model.discount_rate, "discount_rate");
-    let params: Vec<(String, Decimal)> = model
-        .params
-        .iter()
-        .filter_map(|p| Some((p.name.value.clone(), r.number(&p.value, &p.name.value)?)))
-        .collect();
+    let discount_rate = r.number(&model.discount_rate);
+    let params: Vec<(String, Decimal)> = project.host.params().into_iter().collect();
     let stakeholder_index = |id: &str| model.stakeholders.iter().position(|s| s.id.value == id);
 
     let mut inputs = Vec::new();
     for input in &model.inputs {
-        if let Some(value) = r.number(&input.value, "value") {
+        if let Some((value, origin)) = r.number(&input.value) {
             inputs.push(InputRow {
                 stakeholder: input.stakeholder.value.clone(),
                 description: input.description.clone(),
                 value,
+                origin,
             });
         }
     }
@@ -261,7 +260,7 @@ pub fn evaluate(
         .filter_map(|o| {
             Some(OutputRow {
                 description: o.description.clone(),
-                quantity: r.number(&o.quantity, "quantity")?,
+                quantity: r.number(&o.quantity)?.0,
             })
         })
         .collect();
@@ -270,34 +269,48 @@ pub fn evaluate(
     let mut rows = Vec::new();
     for o in &model.outcomes {
         let proxy = match &o.proxy {
-            ProxyRef::Id(id) => set.get(&id.value).map(|p| ProxyInfo {
-                id: Some(p.id.clone()),
-                value: p.value,
-                unit: p.unit.clone(),
-                description: p.description.clone(),
-                source: p.source.clone(),
-                price_year: p.price_year,
-                set: Some(p.set.clone()),
+            ProxyRef::Id(id) => set.get(&id.value).map(|p| {
+                let info = ProxyInfo {
+                    id: Some(p.id.clone()),
+                    value: p.value,
+                    unit: p.unit.clone(),
+                    description: p.description.clone(),
+                    source: p.source.clone(),
+                    price_year: p.price_year,
+                    set: Some(p.set.clone()),
+                };
+                let origin = Origin::Proxy {
+                    id: p.id.clone(),
+                    set: p.set.clone(),
+                    at: p.file.locate(p.span),
+                };
+                (info, origin)
             }),
-            ProxyRef::Inline(inline) => {
-                r.number(&inline.value, "proxy value")
-                    .map(|value| ProxyInfo {
-                        id: None,
-                        value,
-                        unit: inline.unit.clone(),
-                        description: inline.description.clone(),
-                        source: inline.source.clone(),
-                        price_year: inline.price_year,
-                        set: None,
-                    })
-            }
+            ProxyRef::Inline(inline) => r.number(&inline.value).map(|(value, origin)| {
+                let info = ProxyInfo {
+                    id: None,
+                    value,
+                    unit: inline.unit.clone(),
+                    description: inline.description.clone(),
+                    source: inline.source.clone(),
+                    price_year: inline.price_year,
+                    set: None,
+                };
+                let origin = match origin {
+                    Origin::Literal { .. } => Origin::InlineProxy {
+                        at: model.file.locate(inline.span),
+                    },
+                    other => other,
+                };
+                (info, origin)
+            }),
         };
-        let quantity = r.number(&o.quantity, "quantity");
-        let duration = r.number(&o.duration, "duration");
-        let deadweight = r.number(&o.deadweight, "deadweight");
-        let displacement = r.number(&o.displacement, "displacement");
-        let attribution = r.number(&o.attribution, "attribution");
-        let drop_off = r.number(&o.drop_off, "drop_off");
+        let quantity = r.number(&o.quantity);
+        let duration = r.number(&o.duration);
+        let deadweight = r.number(&o.deadweight);
+        let displacement = r.number(&o.displacement);
+        let attribution = r.number(&o.attribution);
+        let drop_off = r.number(&o.drop_off);
         let (
             Some(proxy),
             Some(quantity),
@@ -318,15 +331,15 @@ pub fn evaluate(
         else {
             continue;
         };
-        let duration = number::years(duration);
+        let years = number::years(duration.0);
         figures.push(OutcomeFigures {
-            quantity,
-            proxy_value: proxy.value,
-            deadweight,
-            displacement,
-            attribution,
-            drop_off,
-            duration,
+            quantity: quantity.0,
+            proxy_value: proxy.0.value,
+            deadweight: deadweight.0,
+            displacement: displacement.0,
+            attribution: attribution.0,
+            drop_off: drop_off.0,
+            duration: years,
             offset: o.start.offset(),
             stakeholder: stakeholder_index(&o.stakeholder.value).unwrap_or(usize::MAX),
         });
@@ -335,24 +348,33 @@ pub fn evaluate(
             stakeholder: o.stakeholder.value.clone(),
             description: o.description.clone(),
             indicator: o.indicator.clone(),
-            quantity,
-            proxy,
-            deadweight,
-            displacement,
-            attribution,
-            drop_off,
-            duration,
+            quantity: quantity.0,
+            proxy: proxy.0,
+            deadweight: deadweight.0,
+            displacement: displacement.0,
+            attribution: attribution.0,
+            drop_off: drop_off.0,
+            duration: years,
             start: o.start,
             impact: Decimal::ZERO,
             years: Vec::new(),
             present_value: Decimal::ZERO,
+            origins: Origins {
+                quantity: quantity.1,
+                proxy: proxy.1,
+                duration: duration.1,
+                deadweight: deadweight.1,
+                displacement: displacement.1,
+                attribution: attribution.1,
+                drop_off: drop_off.1,
+            },
         });
     }
     let diagnostics = r.diagnostics;
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let Some(discount_rate) = discount_rate else {
+    let Some((discount_rate, discount_origin)) = discount_rate else {
         return Err(diagnostics);
     };
 
@@ -418,6 +440,7 @@ pub fn evaluate(
         },
         currency: model.currency.value.clone(),
         discount_rate,
+        discount_origin,
         discounting: model.discounting,
         horizon: results.horizon,
         factors: results.factors,

@@ -13,5 +13,6 @@ pub mod model;
 pub mod project;
 pub mod proxy;
 pub mod report;
+pub mod script;
 pub mod source;
 pub mod suggest;

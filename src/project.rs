@@ -4,23 +4,29 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, display_path};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::evaluate::{self, Overrides};
 use crate::model::{self, Model, ProxyRef};
 use crate::proxy::{self, ProxySet, SetReference};
+use crate::script::ScriptHost;
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
-/// Which proxy set to use instead of the model's own (`--proxies NAME|PATH`).
+/// Choices made on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
+    /// A proxy set to use instead of the model's own (`--proxies NAME|PATH`).
     pub proxies: Option<String>,
+    /// `--set NAME=VALUE` param overrides.
+    pub overrides: Overrides,
 }
 
-/// A loaded, validated model with its resolved proxy set.
-#[derive(Debug, Clone)]
+/// A loaded, validated model with its resolved proxy set and compiled scripts.
+#[derive(Debug)]
 pub struct Project {
     pub model: Model,
     pub proxies: ProxySet,
+    pub host: ScriptHost,
     /// Every file loading read, for watch mode.
     pub files: Vec<PathBuf>,
 }
@@ -46,9 +52,10 @@ pub fn load_from(
     options: &LoadOptions,
 ) -> Result<(Project, Diagnostics), Diagnostics> {
     let (model, mut diagnostics) = model::read_model(file);
-    let Some(model) = model else {
+    let Some(mut model) = model else {
         return Err(diagnostics);
     };
+    diagnostics.extend(evaluate::apply_overrides(&mut model, &options.overrides));
 
     let proxies = match proxy_set(files, &model, options) {
         Ok(set) => Some(set),
@@ -60,19 +67,21 @@ pub fn load_from(
     if let Some(set) = &proxies {
         check_against_set(&model, set, options, &mut diagnostics);
     }
-    check_named_files(files, &model, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
     let Some(proxies) = proxies else {
         return Err(diagnostics);
     };
+    let host = ScriptHost::load(files, &model, &proxies)?;
     let mut used: Vec<PathBuf> = vec![file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
+    used.extend(host.files.iter().cloned());
     Ok((
         Project {
             model,
             proxies,
+            host,
             files: used,
         },
         diagnostics,
@@ -193,27 +202,5 @@ fn plural_ids(set: &ProxySet) -> String {
         )
     } else {
         suggest::one_of(ids)
-    }
-}
-
-/// `script` and `data` paths must exist, relative to the model file.
-fn check_named_files(files: &mut dyn Files, model: &Model, out: &mut Diagnostics) {
-    let dir = dir_of(&model.file.path);
-    let mut check = |path_text: &crate::model::Located<String>, what: &str| {
-        let path = dir.join(&path_text.value);
-        if let Err(err) = files.read(&path) {
-            let reason = unreadable(&path, what, &err).message;
-            out.push(
-                Diagnostic::error(format!("{reason} ({})", display_path(&path)))
-                    .at(&model.file, path_text.span)
-                    .help("paths in a model are relative to the model file's folder"),
-            );
-        }
-    };
-    if let Some(script) = &model.script {
-        check(script, "the script");
-    }
-    for table in &model.data {
-        check(&table.path, "the data table");
     }
 }

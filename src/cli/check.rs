@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{CheckArgs, EXIT_INVALID, Io};
 use crate::diagnostic::Diagnostics;
-use crate::evaluate::{self, NoExpressions};
+use crate::evaluate;
 use crate::model::yaml::Value;
 use crate::project;
 use crate::proxy::{self, load::Referrer};
@@ -75,7 +75,7 @@ fn check_model(
 ) -> Result<(String, Diagnostics), Diagnostics> {
     let (project, warnings) = project::load(files, path, &args.options.load_options())?;
     // Evaluate too: whatever `run` would reject, `check` rejects.
-    let evaluation = evaluate::evaluate(&project, &args.options.overrides(), &mut NoExpressions)?;
+    let evaluation = evaluate::evaluate(&project)?;
     let summary = format!(
         "model, {} outcomes, proxy set {}",
         evaluation.outcomes.len(),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::diagnostic::{self, Diagnostics, Style};
-use crate::evaluate::{self, NoExpressions, Overrides};
+use crate::evaluate::{self, Overrides};
 use crate::project::{self, LoadOptions};
 use crate::report::{self, Format};
 use crate::source::DiskFiles;
@@ -80,6 +80,7 @@ impl ModelOptions {
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
             proxies: self.proxies.clone(),
+            overrides: self.overrides(),
         }
     }
     pub fn overrides(&self) -> Overrides {
@@ -156,7 +157,7 @@ fn run_model(args: &RunArgs, io: &mut Io<'_>) -> i32 {
             }
         };
     io.report(&warnings);
-    match evaluate::evaluate(&project, &args.options.overrides(), &mut NoExpressions) {
+    match evaluate::evaluate(&project) {
         Ok(evaluation) => {
             let text = report::render(&evaluation, args.format);
             // Build the whole report first: a failure never leaves half a report behind.

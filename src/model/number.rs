@@ -36,6 +36,8 @@ pub enum NumberSource {
     Expression(String),
     /// Not written: the default from the format.
     Default(Decimal),
+    /// Given on the command line with `--set`.
+    Override(Decimal),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +59,9 @@ impl NumberField {
     /// The value, when it does not need the script host.
     pub fn literal(&self) -> Option<Decimal> {
         match self.source {
-            NumberSource::Literal(d) | NumberSource::Default(d) => Some(d),
+            NumberSource::Literal(d) | NumberSource::Default(d) | NumberSource::Override(d) => {
+                Some(d)
+            }
             NumberSource::Expression(_) => None,
         }
     }

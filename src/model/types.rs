@@ -174,3 +174,33 @@ pub struct InlineProxy {
     pub price_year: Option<u16>,
     pub span: Span,
 }
+
+impl Model {
+    /// Every number field, with a name for messages, in file order of kind.
+    pub fn number_fields(&self) -> Vec<(String, &NumberField)> {
+        let mut out = vec![("discount_rate".to_owned(), &self.discount_rate)];
+        out.extend(
+            self.params
+                .iter()
+                .map(|p| (format!("params.{}", p.name.value), &p.value)),
+        );
+        out.extend(self.inputs.iter().map(|i| ("value".to_owned(), &i.value)));
+        out.extend(
+            self.outputs
+                .iter()
+                .map(|o| ("quantity".to_owned(), &o.quantity)),
+        );
+        for o in &self.outcomes {
+            out.push(("quantity".to_owned(), &o.quantity));
+            if let ProxyRef::Inline(p) = &o.proxy {
+                out.push(("proxy value".to_owned(), &p.value));
+            }
+            out.push(("duration".to_owned(), &o.duration));
+            out.push(("deadweight".to_owned(), &o.deadweight));
+            out.push(("displacement".to_owned(), &o.displacement));
+            out.push(("attribution".to_owned(), &o.attribution));
+            out.push(("drop_off".to_owned(), &o.drop_off));
+        }
+        out
+    }
+}

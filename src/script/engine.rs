@@ -1,0 +1,160 @@
+//! The sandboxed Rhai engine and the functions sroi gives scripts.
+//!
+//! Exact decimals (`decimal` + `no_float`): `0.1 + 0.2 == 0.3`. No clock (`no_time`),
+//! no files, network or environment (none are registered), `eval` disabled, output
+//! from `print`/`debug` discarded, and limits on everything that can run away.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Position};
+use rust_decimal::Decimal;
+
+use super::imports::ScriptsResolver;
+use super::tables::Table;
+use crate::suggest;
+
+/// Limits a script runs within. Each stops a runaway script with an error.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub operations: u64,
+    pub call_levels: usize,
+    pub expression_depth: usize,
+    pub function_expression_depth: usize,
+    pub string_size: usize,
+    pub array_size: usize,
+    pub map_size: usize,
+    pub modules: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            operations: 2_000_000,
+            call_levels: 48,
+            expression_depth: 64,
+            function_expression_depth: 32,
+            string_size: 100_000,
+            array_size: 1_000_000,
+            map_size: 10_000,
+            modules: 32,
+        }
+    }
+}
+
+/// What host functions read: fixed for one load.
+#[derive(Debug, Default)]
+pub struct HostState {
+    pub params: Arc<RwLock<BTreeMap<String, Decimal>>>,
+    pub proxies: BTreeMap<String, Decimal>,
+    /// The active proxy set's id, for messages.
+    pub proxy_set: String,
+    pub tables: BTreeMap<String, Table>,
+}
+
+fn runtime(message: String) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(message.into(), Position::NONE).into()
+}
+
+/// The functions sroi registers, with their documentation: `sroi functions` prints these
+/// from the engine itself.
+pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(limits.operations)
+        .set_max_call_levels(limits.call_levels)
+        .set_max_expr_depths(limits.expression_depth, limits.function_expression_depth)
+        .set_max_string_size(limits.string_size)
+        .set_max_array_size(limits.array_size)
+        .set_max_map_size(limits.map_size)
+        .set_max_modules(limits.modules)
+        // A misspelt column or property is an error, not a silent `()`.
+        .set_fail_on_invalid_map_property(true)
+        .set_strict_variables(false)
+        .set_module_resolver(resolver);
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+
+    // Params are variables everywhere, inside functions too; a local of the same name wins.
+    let vars = Arc::clone(&state);
+    #[allow(deprecated)] // `on_var` is marked volatile, not deprecated.
+    engine.on_var(move |name, _, context| {
+        if context.scope().contains(name) {
+            return Ok(None);
+        }
+        Ok(vars
+            .params
+            .read()
+            .ok()
+            .and_then(|p| p.get(name).map(|d| Dynamic::from_decimal(*d))))
+    });
+
+    let s = Arc::clone(&state);
+    FuncRegistration::new("proxy")
+        .with_params_info(["id: &str", "Decimal"])
+        .with_comments(["/// The value of proxy `id` in the active proxy set (after `extends`), so `--proxies` reaches scripts."])
+        .register_into_engine(&mut engine, move |id: &str| -> Result<Decimal, Box<EvalAltResult>> {
+            s.proxies.get(id).copied().ok_or_else(|| {
+                let hint = suggest::did_you_mean(id, s.proxies.keys().map(String::as_str))
+                    .map_or_else(String::new, |h| format!("; {h}"));
+                runtime(format!("unknown proxy `{id}` in set `{}`{hint}", s.proxy_set))
+            })
+        });
+
+    let s = Arc::clone(&state);
+    FuncRegistration::new("param")
+        .with_params_info(["name: &str", "Decimal"])
+        .with_comments(["/// The value of `params` entry `name` (after any `--set`)."])
+        .register_into_engine(
+            &mut engine,
+            move |name: &str| -> Result<Decimal, Box<EvalAltResult>> {
+                let params = s
+                    .params
+                    .read()
+                    .map_err(|_| runtime("params are unavailable".to_owned()))?;
+                params.get(name).copied().ok_or_else(|| {
+                    let hint = suggest::did_you_mean(name, params.keys().map(String::as_str))
+                        .map_or_else(String::new, |h| format!("; {h}"));
+                    runtime(format!("the model has no param `{name}`{hint}"))
+                })
+            },
+        );
+
+    let s = Arc::clone(&state);
+    FuncRegistration::new("table")
+        .with_params_info(["name: &str", "Array"])
+        .with_comments([
+            "/// The `data` table `name`: an array of maps, one per row, keyed by the CSV header.\n\
+             /// Numeric cells are exact decimals, empty cells `()`, other cells strings.",
+        ])
+        .register_into_engine(
+            &mut engine,
+            move |name: &str| -> Result<Array, Box<EvalAltResult>> {
+                s.tables.get(name).map(|t| t.rows.clone()).ok_or_else(|| {
+                    let hint = suggest::did_you_mean(name, s.tables.keys().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            format!(
+                                "tables in this model: {}",
+                                suggest::one_of(s.tables.keys().map(String::as_str))
+                            )
+                        });
+                    runtime(format!("the model has no data table `{name}`; {hint}"))
+                })
+            },
+        );
+
+    engine
+}
+
+/// Signatures and documentation of the functions sroi adds (not Rhai's built-ins).
+pub fn documented_functions() -> Vec<String> {
+    let engine = build(
+        Arc::new(HostState::default()),
+        ScriptsResolver::new(None, Default::default()),
+        Limits::default(),
+    );
+    let mut lines = engine.gen_fn_signatures(false);
+    lines.sort();
+    lines
+}

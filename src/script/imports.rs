@@ -1,0 +1,141 @@
+//! `import` for scripts, confined to the model project's `scripts/` tree.
+//!
+//! `import "lib/wellbeing" as w;` reads `<scripts>/lib/wellbeing.rhai`. Absolute paths,
+//! `..`, and files that resolve (through links) outside the tree are refused. Each module
+//! is compiled once per load and cached.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
+
+use crate::diagnostic::SourceFile;
+use crate::source::MAX_FILE_BYTES;
+
+/// Sources of every script file read, by the name Rhai knows them by, so errors can quote them.
+pub type Sources = Arc<Mutex<BTreeMap<String, Arc<SourceFile>>>>;
+
+pub struct ScriptsResolver {
+    /// The `scripts/` folder, canonical.
+    root: Option<PathBuf>,
+    /// The same folder as the user's paths name it, for messages.
+    shown: PathBuf,
+    sources: Sources,
+    cache: Mutex<BTreeMap<String, Shared<Module>>>,
+}
+
+/// The `scripts` tree a script belongs to: its nearest ancestor folder named `scripts`,
+/// else the folder holding it.
+pub fn scripts_root(script: &Path) -> PathBuf {
+    let dir = script.parent().unwrap_or(Path::new("."));
+    dir.ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "scripts"))
+        .unwrap_or(dir)
+        .to_path_buf()
+}
+
+impl ScriptsResolver {
+    pub fn new(root: Option<&Path>, sources: Sources) -> Self {
+        ScriptsResolver {
+            root: root.and_then(|r| std::fs::canonicalize(r).ok()),
+            shown: root.map(Path::to_path_buf).unwrap_or_default(),
+            sources,
+            cache: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn refuse(path: &str, why: &str, pos: Position) -> Box<EvalAltResult> {
+        EvalAltResult::ErrorInModule(
+            path.to_owned(),
+            EvalAltResult::ErrorRuntime(why.to_owned().into(), pos).into(),
+            pos,
+        )
+        .into()
+    }
+
+    /// The file an import names, if it is allowed.
+    fn locate(&self, path: &str, pos: Position) -> Result<PathBuf, Box<EvalAltResult>> {
+        let Some(root) = &self.root else {
+            return Err(Self::refuse(
+                path,
+                "imports work only in scripts under a `scripts/` folder",
+                pos,
+            ));
+        };
+        let relative = Path::new(path);
+        let escapes = relative.is_absolute()
+            || path.starts_with('/')
+            || path.contains('\\')
+            || relative
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_)));
+        if escapes {
+            return Err(Self::refuse(
+                path,
+                "imports may only name modules inside the project's `scripts/` folder, e.g. \"lib/wellbeing\" (no `..` or absolute paths)",
+                pos,
+            ));
+        }
+        let file = root.join(format!("{path}.rhai"));
+        let real = std::fs::canonicalize(&file).map_err(|_| -> Box<EvalAltResult> {
+            EvalAltResult::ErrorModuleNotFound(
+                format!(
+                    "{path} (looked for {})",
+                    crate::diagnostic::display_path(&file)
+                ),
+                pos,
+            )
+            .into()
+        })?;
+        if !real.starts_with(root) {
+            return Err(Self::refuse(
+                path,
+                "this module is a link to a file outside the project's `scripts/` folder",
+                pos,
+            ));
+        }
+        Ok(real)
+    }
+}
+
+impl ModuleResolver for ScriptsResolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        _source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        if let Some(module) = self.cache.lock().ok().and_then(|c| c.get(path).cloned()) {
+            return Ok(module);
+        }
+        let file = self.locate(path, pos)?;
+        let meta = std::fs::metadata(&file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Self::refuse(path, "the module file is too large", pos));
+        }
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
+        let shown = crate::diagnostic::display_path(&self.shown.join(format!("{path}.rhai")));
+        let source = SourceFile::new(Path::new(&shown), text);
+        if let Ok(mut sources) = self.sources.lock() {
+            sources.insert(shown.clone(), Arc::clone(&source));
+        }
+        let mut ast = engine
+            .compile(source.text())
+            .map_err(|e| -> Box<EvalAltResult> {
+                EvalAltResult::ErrorInModule(path.to_owned(), e.into(), pos).into()
+            })?;
+        ast.set_source(shown);
+        let module: Shared<Module> = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            .map_err(|e| -> Box<EvalAltResult> {
+                EvalAltResult::ErrorInModule(path.to_owned(), e, pos).into()
+            })?
+            .into();
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(path.to_owned(), module.clone());
+        }
+        Ok(module)
+    }
+}

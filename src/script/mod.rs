@@ -1,0 +1,11 @@
+//! The Rhai script host (SPEC section 5): expressions in number fields, per-programme
+//! scripts, shared modules under `scripts/`, evidence tables, all sandboxed.
+
+pub mod engine;
+pub mod errors;
+pub mod host;
+pub mod imports;
+pub mod tables;
+
+pub use engine::Limits;
+pub use host::ScriptHost;

@@ -1,0 +1,150 @@
+//! Evidence tables: CSV files read once per load into Rhai arrays of maps.
+//!
+//! Numeric cells become exact decimals (never through binary floating point), empty
+//! cells become `()`, anything else stays text.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rhai::{Array, Dynamic, Map};
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+
+/// One loaded table.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub file: Arc<SourceFile>,
+    pub columns: Vec<String>,
+    pub rows: Array,
+}
+
+/// A cell as a script sees it.
+pub fn cell(text: &str) -> Dynamic {
+    let t = text.trim();
+    if t.is_empty() {
+        return Dynamic::UNIT;
+    }
+    match Decimal::from_str_exact(t).or_else(|_| Decimal::from_str(t)) {
+        Ok(d) if t.chars().any(|c| c.is_ascii_digit()) => Dynamic::from_decimal(d),
+        _ => Dynamic::from(t.to_owned()),
+    }
+}
+
+/// Parse a CSV file's text. Problems are located in the CSV.
+pub fn read(name: &str, file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
+    let text = file.text();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let located = |message: String, offset: usize, help: &str| {
+        let end = text
+            .get(offset..)
+            .and_then(|rest| rest.find('\n'))
+            .unwrap_or(0);
+        Diagnostic::error(message)
+            .at(file, Span::new(offset, end))
+            .help(help.to_owned())
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            located(
+                format!("table `{name}`: cannot read the header row: {e}"),
+                0,
+                "the first line must name the columns, separated by commas",
+            )
+        })?
+        .clone();
+    let columns: Vec<String> = headers.iter().map(|h| h.trim().to_owned()).collect();
+    for (i, column) in columns.iter().enumerate() {
+        if column.is_empty() {
+            return Err(located(
+                format!("table `{name}`: column {} has no name", i.saturating_add(1)),
+                0,
+                "give every column a name in the header row",
+            ));
+        }
+        if columns.iter().take(i).any(|c| c == column) {
+            return Err(located(
+                format!("table `{name}`: column `{column}` appears twice in the header"),
+                0,
+                "give each column its own name",
+            ));
+        }
+    }
+    let mut rows = Array::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let offset = e
+                    .position()
+                    .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => {
+                        format!(
+                            "table `{name}`: this row has {len} cells but the header has {expected_len}"
+                        )
+                    }
+                    _ => format!("table `{name}`: {e}"),
+                };
+                return Err(located(
+                    message,
+                    offset,
+                    "every row needs one cell per column; leave a cell empty for a missing value",
+                ));
+            }
+        };
+        let mut row = Map::new();
+        for (column, value) in columns.iter().zip(record.iter()) {
+            row.insert(column.as_str().into(), cell(value));
+        }
+        rows.push(Dynamic::from_map(row));
+    }
+    Ok(Table {
+        name: name.to_owned(),
+        file: Arc::clone(file),
+        columns,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn cells_are_exact_decimals_units_or_text() {
+        assert_eq!(cell("0.1").as_decimal().unwrap().to_string(), "0.1");
+        assert_eq!(cell("45").as_decimal().unwrap(), Decimal::from(45));
+        assert!(cell("").is_unit());
+        assert!(cell("  ").is_unit());
+        assert_eq!(cell("yes").into_string().unwrap(), "yes");
+    }
+
+    #[test]
+    fn ragged_rows_are_located_errors() {
+        let file = SourceFile::new(Path::new("t.csv"), "id,before,after\n1,40,45\n2,41\n");
+        let err = read("survey", &file).unwrap_err();
+        assert!(
+            err.message.contains("2 cells but the header has 3"),
+            "{}",
+            err.message
+        );
+        assert_eq!(file.locate(err.span.unwrap()), "t.csv:3:1");
+    }
+
+    #[test]
+    fn rows_are_maps_keyed_by_header() {
+        let file = SourceFile::new(Path::new("t.csv"), "id,score\na,3.5\nb,\n");
+        let table = read("s", &file).unwrap();
+        assert_eq!(table.columns, ["id", "score"]);
+        let second = table.rows[1].clone().cast::<Map>();
+        assert!(second["score"].is_unit());
+    }
+}
