@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::diagnostic::{self, Diagnostics, Style};
+use crate::evaluate::Evaluation;
 use crate::evaluate::{self, Overrides};
-use crate::project::{self, LoadOptions};
+use crate::project::{self, LoadOptions, Project};
 use crate::report::{self, Format};
 use crate::source::DiskFiles;
 
@@ -33,6 +34,35 @@ pub enum Command {
     Run(RunArgs),
     /// Validate models and proxy sets without reporting; exit 0 when all are valid.
     Check(CheckArgs),
+    /// Show how each figure was obtained: its source, then the arithmetic.
+    Explain(ExplainArgs),
+    /// List the functions scripts and expressions can call (and a model's own).
+    Functions(FunctionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The impact model (YAML).
+    pub model: PathBuf,
+    /// Explain only this outcome.
+    pub outcome: Option<String>,
+    #[command(flatten)]
+    pub options: ModelOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionsArgs {
+    /// Also list the functions this model's script defines.
+    pub model: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -143,37 +173,114 @@ where
     match cli.command {
         Command::Run(args) => run_model(&args, io),
         Command::Check(args) => check::check(&args, io),
+        Command::Explain(args) => explain(&args, io),
+        Command::Functions(args) => functions(&args, io),
     }
 }
 
-fn run_model(args: &RunArgs, io: &mut Io<'_>) -> i32 {
+/// Load and evaluate, reporting problems; `None` when there were errors.
+fn load_and_evaluate(
+    model: &std::path::Path,
+    options: &ModelOptions,
+    io: &mut Io<'_>,
+) -> Option<(Project, Evaluation)> {
     let mut files = DiskFiles::default();
-    let (project, warnings) =
-        match project::load(&mut files, &args.model, &args.options.load_options()) {
-            Ok(loaded) => loaded,
+    let (project, warnings) = match project::load(&mut files, model, &options.load_options()) {
+        Ok(loaded) => loaded,
+        Err(d) => {
+            io.report(&d);
+            return None;
+        }
+    };
+    io.report(&warnings);
+    match evaluate::evaluate(&project) {
+        Ok(evaluation) => Some((project, evaluation)),
+        Err(d) => {
+            io.report(&d);
+            None
+        }
+    }
+}
+
+/// Print a finished text. It is built whole first: a failure never leaves half a report.
+fn emit(io: &mut Io<'_>, text: &str) -> i32 {
+    if io
+        .stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| io.stdout.flush())
+        .is_err()
+    {
+        return EXIT_INVALID;
+    }
+    0
+}
+
+fn run_model(args: &RunArgs, io: &mut Io<'_>) -> i32 {
+    match load_and_evaluate(&args.model, &args.options, io) {
+        Some((_, evaluation)) => emit(io, &report::render(&evaluation, args.format)),
+        None => EXIT_INVALID,
+    }
+}
+
+fn explain(args: &ExplainArgs, io: &mut Io<'_>) -> i32 {
+    let Some((project, evaluation)) = load_and_evaluate(&args.model, &args.options, io) else {
+        return EXIT_INVALID;
+    };
+    if let Some(id) = &args.outcome
+        && !evaluation.outcomes.iter().any(|o| &o.id == id)
+    {
+        let ids = project.model.outcomes.iter().map(|o| o.id.as_str());
+        let help = crate::suggest::did_you_mean(id, ids.clone())
+            .unwrap_or_else(|| format!("outcomes in this model: {}", crate::suggest::one_of(ids)));
+        io.report(&Diagnostics::from(
+            crate::diagnostic::Diagnostic::error(format!("the model has no outcome `{id}`"))
+                .in_file(&args.model)
+                .help(help),
+        ));
+        return EXIT_INVALID;
+    }
+    let only = args.outcome.as_deref();
+    let text = match args.format {
+        ExplainFormat::Text => report::explain::text(&evaluation, only),
+        ExplainFormat::Json => report::explain::json(&evaluation, only),
+    };
+    emit(io, &text)
+}
+
+fn functions(args: &FunctionsArgs, io: &mut Io<'_>) -> i32 {
+    let mut text = String::from("Functions sroi provides to scripts and expressions:\n\n");
+    for f in crate::script::engine::documented_functions() {
+        text.push_str(&format!("  {}\n      {}\n", f.signature, f.doc));
+    }
+    text.push_str(
+        "\nParams are also plain variables. Rhai's own functions (maths, strings, arrays, maps)\n\
+         are available too; there is no clock, file, network or environment access.\n",
+    );
+    if let Some(model) = &args.model {
+        let mut files = DiskFiles::default();
+        match project::load(&mut files, model, &LoadOptions::default()) {
+            Ok((project, _)) => {
+                text.push_str(&format!(
+                    "\nFunctions defined by {}'s script:\n\n",
+                    project.model.id.value
+                ));
+                if project.host.functions().is_empty() {
+                    text.push_str("  (none)\n");
+                }
+                for f in project.host.functions() {
+                    text.push_str(&format!(
+                        "  {}({})    defined at {}\n",
+                        f.name,
+                        f.params.join(", "),
+                        f.at
+                    ));
+                }
+            }
             Err(d) => {
                 io.report(&d);
                 return EXIT_INVALID;
             }
-        };
-    io.report(&warnings);
-    match evaluate::evaluate(&project) {
-        Ok(evaluation) => {
-            let text = report::render(&evaluation, args.format);
-            // Build the whole report first: a failure never leaves half a report behind.
-            if io
-                .stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| io.stdout.flush())
-                .is_err()
-            {
-                return EXIT_INVALID;
-            }
-            0
-        }
-        Err(d) => {
-            io.report(&d);
-            EXIT_INVALID
         }
     }
+    emit(io, &text)
 }

@@ -4,6 +4,7 @@
 //! (4 in JSON), half away from zero.
 
 mod csv;
+pub mod explain;
 pub mod json;
 mod markdown;
 mod sections;

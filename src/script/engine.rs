@@ -147,14 +147,45 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
     engine
 }
 
-/// Signatures and documentation of the functions sroi adds (not Rhai's built-ins).
-pub fn documented_functions() -> Vec<String> {
+/// One function the engine provides, read back from the engine's own metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionDoc {
+    pub signature: String,
+    pub doc: String,
+}
+
+/// The functions sroi registers (not Rhai's built-ins), straight from the engine, so the
+/// list cannot drift from what scripts can call.
+pub fn documented_functions() -> Vec<FunctionDoc> {
     let engine = build(
         Arc::new(HostState::default()),
         ScriptsResolver::new(None, Default::default()),
         Limits::default(),
     );
-    let mut lines = engine.gen_fn_signatures(false);
-    lines.sort();
-    lines
+    let json = engine.gen_fn_metadata_to_json(false).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    let mut docs: Vec<FunctionDoc> = value["functions"]
+        .as_array()
+        .map(|fns| {
+            fns.iter()
+                .map(|f| FunctionDoc {
+                    signature: f["signature"].as_str().unwrap_or_default().to_owned(),
+                    doc: f["docComments"]
+                        .as_array()
+                        .map(|lines| {
+                            lines
+                                .iter()
+                                .filter_map(|l| l.as_str())
+                                .flat_map(|l| l.lines())
+                                .map(|l| l.trim().trim_start_matches("///").trim().to_owned())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    docs.sort_by(|a, b| a.signature.cmp(&b.signature));
+    docs
 }

@@ -327,3 +327,18 @@ fn script_functions(ast: &AST, file: &SourceFile) -> Vec<ScriptFunction> {
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::engine::documented_functions;
+
+    #[test]
+    fn the_engine_documents_the_functions_it_registers() {
+        let docs = documented_functions();
+        let names: Vec<&str> = docs.iter().map(|d| d.signature.as_str()).collect();
+        assert!(names.iter().any(|s| s.starts_with("proxy(")), "{names:?}");
+        assert!(names.iter().any(|s| s.starts_with("param(")), "{names:?}");
+        assert!(names.iter().any(|s| s.starts_with("table(")), "{names:?}");
+        assert!(docs.iter().all(|d| !d.doc.is_empty()), "{docs:?}");
+    }
+}
