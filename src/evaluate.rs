@@ -240,7 +240,13 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
     };
 
     let discount_rate = r.number(&model.discount_rate);
-    let params: Vec<(String, Decimal)> = project.host.params().into_iter().collect();
+    // In the order the model lists them.
+    let evaluated = project.host.params();
+    let params: Vec<(String, Decimal)> = model
+        .params
+        .iter()
+        .filter_map(|p| Some((p.name.value.clone(), *evaluated.get(&p.name.value)?)))
+        .collect();
     let stakeholder_index = |id: &str| model.stakeholders.iter().position(|s| s.id.value == id);
 
     let mut inputs = Vec::new();

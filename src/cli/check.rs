@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{CheckArgs, EXIT_INVALID, Io};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics, plural};
 use crate::evaluate;
 use crate::model::yaml::Value;
 use crate::project;
@@ -73,13 +73,20 @@ fn check_model(
     path: &Path,
     args: &CheckArgs,
 ) -> Result<(String, Diagnostics), Diagnostics> {
-    let (project, warnings) = project::load(files, path, &args.options.load_options())?;
-    // Evaluate too: whatever `run` would reject, `check` rejects.
+    let (project, mut warnings) = project::load(files, path, &args.options.load_options())?;
+    // Evaluate too: whatever `run` would reject, `check` rejects, and it warns the same.
     let evaluation = evaluate::evaluate(&project)?;
+    for w in &evaluation.warnings {
+        warnings.push(Diagnostic::warning(w.clone()).in_file(path));
+    }
+    let set = if evaluation.proxy_set.chain.is_empty() {
+        "inline proxies only".to_owned()
+    } else {
+        format!("proxy set {}", evaluation.proxy_set.chain.join(" → "))
+    };
     let summary = format!(
-        "model, {} outcomes, proxy set {}",
-        evaluation.outcomes.len(),
-        evaluation.proxy_set.chain.join(" → ")
+        "model, {}, {set}",
+        plural(evaluation.outcomes.len(), "outcome")
     );
     Ok((summary, warnings))
 }

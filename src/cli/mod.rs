@@ -194,7 +194,15 @@ fn load_and_evaluate(
     };
     io.report(&warnings);
     match evaluate::evaluate(&project) {
-        Ok(evaluation) => Some((project, evaluation)),
+        Ok(evaluation) => {
+            let warnings: Vec<crate::diagnostic::Diagnostic> = evaluation
+                .warnings
+                .iter()
+                .map(|w| crate::diagnostic::Diagnostic::warning(w.clone()).in_file(model))
+                .collect();
+            io.report(&Diagnostics(warnings));
+            Some((project, evaluation))
+        }
         Err(d) => {
             io.report(&d);
             None

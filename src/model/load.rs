@@ -139,6 +139,7 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
         .optional("data")
         .map(|n| data_tables(n, r))
         .unwrap_or_default();
+    let errors_before = r.diagnostics.errors();
     let stakeholders_node = f.required(r, "stakeholders");
     let stakeholders: Vec<Stakeholder> = stakeholders_node
         .map(|n| {
@@ -162,7 +163,13 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
     for s in &stakeholders {
         duplicate(&mut seen, &s.id, "stakeholder", r);
     }
-    let who = Stakeholders(stakeholders.iter().map(|s| s.id.value.clone()).collect());
+    // When the stakeholder list itself is broken, references to it cannot be judged:
+    // report the list's problems only, not a cascade of "unknown stakeholder".
+    let list_sound = r.diagnostics.errors() == errors_before;
+    let who = Stakeholders {
+        ids: stakeholders.iter().map(|s| s.id.value.clone()).collect(),
+        sound: list_sound,
+    };
     let inputs: Vec<Input> = f
         .optional("inputs")
         .map(|n| {
@@ -525,16 +532,20 @@ pub(crate) fn price_year(node: &Node, r: &mut Reader) -> Option<u16> {
 }
 
 /// The model's stakeholder ids, for checking every reference to one as it is read.
-struct Stakeholders(Vec<String>);
+struct Stakeholders {
+    ids: Vec<String>,
+    /// False when the list had errors: then any reference is let through.
+    sound: bool,
+}
 
 impl Stakeholders {
     fn read(&self, node: &Node, r: &mut Reader) -> Option<Located<String>> {
         let who = r.located_text(node, "stakeholder")?;
-        if self.0.contains(&who.value) {
+        if !self.sound || self.ids.contains(&who.value) {
             return Some(who);
         }
         let mut unique: Vec<&str> = Vec::new();
-        for id in &self.0 {
+        for id in &self.ids {
             if !unique.contains(&id.as_str()) {
                 unique.push(id);
             }

@@ -146,6 +146,12 @@ pub fn parse_literal(text: &str, kind: NumberKind) -> Result<Decimal, NumberErro
             ));
         }
         let mut value = parse_decimal(number.trim_end(), kind)?;
+        if value > Decimal::ONE_HUNDRED || value.is_sign_negative() && !value.is_zero() {
+            return Err(problem(
+                format!("`{text}` is outside 0% to 100%"),
+                "a percentage must be between 0% and 100%",
+            ));
+        }
         let scale = value.scale().saturating_add(2);
         value.set_scale(scale).map_err(|_| {
             problem(

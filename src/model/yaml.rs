@@ -62,8 +62,9 @@ pub struct SyntaxError {
 
 /// Parse `text` into a spanned tree. Aliases, duplicate keys and size are policed by
 /// serde-saphyr's defaults (duplicate keys are errors; alias expansion is budgeted).
+/// Only `true` and `false` are booleans: a param called `n` or `yes` stays a word.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    let options = serde_saphyr::options! { with_snippet: false, strict_booleans: true };
     let raw: RawNode = serde_saphyr::from_str_with_options(text, options).map_err(|err| {
         use serde_saphyr::MessageFormatter;
         let message = serde_saphyr::UserMessageFormatter

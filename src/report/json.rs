@@ -92,6 +92,15 @@ pub fn value(e: &Evaluation) -> Value {
     put("payback_months", opt(e.payback_months, 2));
     put("params", Value::Object(params));
     put("inputs", Value::Array(inputs));
+    put(
+        "outputs",
+        Value::Array(
+            e.outputs
+                .iter()
+                .map(|o| json!({"description": o.description, "quantity": o.quantity.to_string()}))
+                .collect(),
+        ),
+    );
     put("stakeholders", Value::Array(stakeholders));
     put("outcomes", Value::Array(outcomes));
     put("warnings", json!(e.warnings));

@@ -97,12 +97,16 @@ pub fn percent(fraction: Decimal) -> String {
 /// The ratio the way analysts say it.
 pub fn ratio_sentence(e: &Evaluation) -> String {
     match e.ratio {
-        Some(r) => format!(
-            "{}{} of social value per {}1 invested",
-            symbol(&e.currency).trim_end(),
-            fixed(r, 2),
-            symbol(&e.currency).trim_end()
-        ),
+        Some(r) => {
+            let sign = symbol(&e.currency);
+            let sign = sign.trim_end();
+            let amount = fixed(r, 2);
+            let amount = match amount.strip_prefix('-') {
+                Some(positive) => format!("-{sign}{positive}"),
+                None => format!("{sign}{amount}"),
+            };
+            format!("{amount} of social value per {sign}1 invested")
+        }
         None => "no ratio: nothing was invested".to_owned(),
     }
 }

@@ -86,6 +86,21 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
         wrap: true,
     });
 
+    if !e.outputs.is_empty() {
+        out.push(Section {
+            title: "Outputs".into(),
+            header: strings(&["Output", "Quantity"]),
+            numeric: vec![false, true],
+            rows: e
+                .outputs
+                .iter()
+                .map(|o| vec![o.description.clone(), plain(o.quantity)])
+                .collect(),
+            footer: Vec::new(),
+            wrap: true,
+        });
+    }
+
     out.push(Section {
         title: "Impact map".into(),
         header: strings(&[
@@ -269,7 +284,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
             vec![
                 "Payback period".into(),
                 e.payback_months
-                    .map_or("—".into(), |p| format!("{} months", fixed(p, 1))),
+                    .map_or("—".into(), |p| format!("{} months", fixed(p, 2))),
             ],
         ],
         footer: Vec::new(),
