@@ -1,4 +1,5 @@
 //! The Rhai host: expressions, scripts, tables, the sandbox and its error messages.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 mod common;
 
