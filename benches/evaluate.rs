@@ -41,5 +41,54 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// A model of `n` outcomes whose quantities each call a script function over a CSV of
+/// 200 rows: the cost of one scripted outcome is (evaluate time) / n.
+fn scripted_project(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("models/data")).expect("dirs");
+    std::fs::create_dir_all(root.join("scripts")).expect("dirs");
+    let mut csv = String::from("id,before,after\n");
+    for i in 0..200 {
+        csv.push_str(&format!("{i},{},{}\n", 30 + i % 20, 30 + (i * 7) % 25));
+    }
+    std::fs::write(root.join("models/data/survey.csv"), csv).expect("csv");
+    std::fs::write(
+        root.join("scripts/m.rhai"),
+        "fn improved(rows, t) { let n = 0; for r in rows { if r.after - r.before >= t { n += 1; } } n }\n",
+    )
+    .expect("script");
+    let mut yaml = String::from(
+        "sroi: 1\nid: m\nname: M\ncurrency: GBP\nscript: ../scripts/m.rhai\ndata:\n  survey: data/survey.csv\n\
+         stakeholders:\n  - id: p\ninputs:\n  - stakeholder: p\n    value: 1000\noutcomes:\n",
+    );
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  - id: o{i}\n    stakeholder: p\n    quantity: \"= improved(table(\\\"survey\\\"), {})\"\n    proxy: {{ value: 100, source: bench }}\n    duration: 3\n    drop_off: 10%\n",
+            i % 5
+        ));
+    }
+    std::fs::write(root.join("models/m.yaml"), yaml).expect("model");
+    dir
+}
+
+fn bench_scripts(c: &mut Criterion) {
+    let options = LoadOptions::default();
+    for n in [1usize, 20] {
+        let dir = scripted_project(n);
+        let path = dir.path().join("models/m.yaml");
+        let (project, _) = load(&mut DiskFiles::default(), &path, &options).expect("loads");
+        c.bench_function(&format!("scripted/evaluate/{n}-outcomes"), |b| {
+            b.iter(|| evaluate(&project).expect("evaluates"));
+        });
+        c.bench_function(&format!("scripted/load+evaluate/{n}-outcomes"), |b| {
+            b.iter(|| {
+                let (project, _) = load(&mut DiskFiles::default(), &path, &options).expect("loads");
+                evaluate(&project).expect("evaluates")
+            });
+        });
+    }
+}
+
+criterion_group!(benches, bench, bench_scripts);
 criterion_main!(benches);

@@ -158,7 +158,7 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn number(&mut self, field: &NumberField) -> Option<(Decimal, Origin)> {
+    fn number(&mut self, field: &NumberField, what: &str) -> Option<(Decimal, Origin)> {
         let at = |span: Option<crate::diagnostic::Span>| {
             span.map_or_else(String::new, |s| self.model.file.locate(s))
         };
@@ -166,7 +166,7 @@ impl Resolver<'_> {
             NumberSource::Literal(d) => Some((*d, Origin::Literal { at: at(field.span) })),
             NumberSource::Default(d) => Some((*d, Origin::Default)),
             NumberSource::Override(d) => Some((*d, Origin::Override)),
-            NumberSource::Expression(text) => match self.host.evaluate(field) {
+            NumberSource::Expression(text) => match self.host.evaluate(field, what) {
                 Ok(v) => {
                     let calls = self
                         .host
@@ -239,7 +239,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
         diagnostics: Diagnostics::default(),
     };
 
-    let discount_rate = r.number(&model.discount_rate);
+    let discount_rate = r.number(&model.discount_rate, "discount_rate");
     // In the order the model lists them.
     let evaluated = project.host.params();
     let params: Vec<(String, Decimal)> = model
@@ -251,7 +251,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
 
     let mut inputs = Vec::new();
     for input in &model.inputs {
-        if let Some((value, origin)) = r.number(&input.value) {
+        if let Some((value, origin)) = r.number(&input.value, "value") {
             inputs.push(InputRow {
                 stakeholder: input.stakeholder.value.clone(),
                 description: input.description.clone(),
@@ -266,7 +266,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
         .filter_map(|o| {
             Some(OutputRow {
                 description: o.description.clone(),
-                quantity: r.number(&o.quantity)?.0,
+                quantity: r.number(&o.quantity, "quantity")?.0,
             })
         })
         .collect();
@@ -292,31 +292,34 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
                 };
                 (info, origin)
             }),
-            ProxyRef::Inline(inline) => r.number(&inline.value).map(|(value, origin)| {
-                let info = ProxyInfo {
-                    id: None,
-                    value,
-                    unit: inline.unit.clone(),
-                    description: inline.description.clone(),
-                    source: inline.source.clone(),
-                    price_year: inline.price_year,
-                    set: None,
-                };
-                let origin = match origin {
-                    Origin::Literal { .. } => Origin::InlineProxy {
-                        at: model.file.locate(inline.span),
-                    },
-                    other => other,
-                };
-                (info, origin)
-            }),
+            ProxyRef::Inline(inline) => {
+                r.number(&inline.value, "proxy value")
+                    .map(|(value, origin)| {
+                        let info = ProxyInfo {
+                            id: None,
+                            value,
+                            unit: inline.unit.clone(),
+                            description: inline.description.clone(),
+                            source: inline.source.clone(),
+                            price_year: inline.price_year,
+                            set: None,
+                        };
+                        let origin = match origin {
+                            Origin::Literal { .. } => Origin::InlineProxy {
+                                at: model.file.locate(inline.span),
+                            },
+                            other => other,
+                        };
+                        (info, origin)
+                    })
+            }
         };
-        let quantity = r.number(&o.quantity);
-        let duration = r.number(&o.duration);
-        let deadweight = r.number(&o.deadweight);
-        let displacement = r.number(&o.displacement);
-        let attribution = r.number(&o.attribution);
-        let drop_off = r.number(&o.drop_off);
+        let quantity = r.number(&o.quantity, "quantity");
+        let duration = r.number(&o.duration, "duration");
+        let deadweight = r.number(&o.deadweight, "deadweight");
+        let displacement = r.number(&o.displacement, "displacement");
+        let attribution = r.number(&o.attribution, "attribution");
+        let drop_off = r.number(&o.drop_off, "drop_off");
         let (
             Some(proxy),
             Some(quantity),

@@ -26,11 +26,27 @@ fn kind_of(files: &mut DiskFiles, path: &Path) -> FileKind {
     let Value::Map(entries) = root.value else {
         return FileKind::Model;
     };
-    let has = |key: &str| entries.iter().any(|(k, _)| k.as_str() == Some(key));
-    let proxies_is_map = entries
-        .iter()
-        .any(|(k, v)| k.as_str() == Some("proxies") && matches!(v.value, Value::Map(_)));
-    if proxies_is_map && !has("outcomes") && !has("stakeholders") {
+    let keys: Vec<&str> = entries.iter().filter_map(|(k, _)| k.as_str()).collect();
+    // Keys only a model has decide it; otherwise keys only a set has (even misspelt,
+    // like `proxys:`) make it a proxy set, so its messages speak of a proxy set.
+    let model_only = [
+        "outcomes",
+        "stakeholders",
+        "inputs",
+        "outputs",
+        "script",
+        "data",
+        "params",
+        "discount_rate",
+    ];
+    if keys.iter().any(|k| model_only.contains(k)) {
+        return FileKind::Model;
+    }
+    let set_like = keys.iter().any(|k| {
+        ["proxies", "extends", "price_year"].contains(k)
+            || crate::suggest::closest(k, ["proxies", "extends"]).is_some()
+    });
+    if set_like {
         FileKind::ProxySet
     } else {
         FileKind::Model

@@ -46,7 +46,7 @@ impl Reader {
                     "{what} should be a mapping of `key: value` lines, found {}",
                     node.value.kind()
                 ),
-                None,
+                Some("write its fields as `key: value` lines, indented under it (or `{ key: value, ... }` on one line)".into()),
             );
             return None;
         };
@@ -58,7 +58,7 @@ impl Reader {
                 other => self.error(
                     key.span,
                     format!("keys in {what} must be words, found {}", other.kind()),
-                    None,
+                    Some("write each key as a word followed by `:`; quote it if YAML reads it as something else".into()),
                 ),
             }
         }
@@ -84,7 +84,7 @@ impl Reader {
                         "`{what}` should be a list (lines starting with `- `), found {}",
                         other.kind()
                     ),
-                    None,
+                    Some(format!("write each item of `{what}` on its own line starting with `- `, indented under `{what}:`")),
                 );
                 &[]
             }
@@ -100,7 +100,7 @@ impl Reader {
                 self.error(
                     node.span,
                     format!("`{what}` should be text, found {}", other.kind()),
-                    None,
+                    Some(format!("write the text after the colon on the same line, e.g. `{what}: ...`; quote it if it contains `: ` or starts with a symbol")),
                 );
                 None
             }
@@ -218,6 +218,15 @@ impl<'n> Fields<'n> {
                     format!("`{key}` in {} is empty", self.what),
                     Some(format!("give `{key}` a value")),
                 );
+                None
+            }
+            // A misspelt key (`proxys:`) is reported once, as an unknown key with a
+            // did-you-mean, not again as a missing one.
+            None if self
+                .entries
+                .iter()
+                .any(|(k, _, _)| *k != key && suggest::closest(k, [key]).is_some()) =>
+            {
                 None
             }
             None => {

@@ -64,9 +64,24 @@ pub fn default_discount_rate() -> Decimal {
 /// Parse YAML text into a tree, or a located syntax error.
 pub fn parse_yaml(file: &Arc<SourceFile>) -> Result<Node, Diagnostics> {
     yaml::parse(file.text()).map_err(|e| {
-        let mut d = Diagnostic::error(format!("YAML syntax: {}", e.message))
-            .help("fix the YAML at the marked place; indentation and `key: value` pairs are the usual suspects");
-        d = match e.span {
+        let text = file.text();
+        let mut span = e.span;
+        let help = if e.message.contains("tab") {
+            // The scanner reports the line before; point at the tab itself.
+            let from = span.map_or(0, |s| s.offset);
+            if let Some(i) = text.get(from..).and_then(|t| t.find('\t')) {
+                span = Some(Span::new(from.saturating_add(i), 1));
+            }
+            "YAML indentation must use spaces, not tabs".to_owned()
+        } else if e.message.contains("duplicate") {
+            "each key may appear once in a mapping; remove or rename one of them".to_owned()
+        } else if e.message.contains("finite") {
+            "numbers must be finite decimals within 28 significant digits".to_owned()
+        } else {
+            "fix the YAML at the marked place; unclosed brackets or quotes, indentation and `key: value` pairs are the usual suspects".to_owned()
+        };
+        let mut d = Diagnostic::error(format!("YAML syntax: {}", e.message)).help(help);
+        d = match span {
             Some(span) => d.at(file, span),
             None => {
                 d.file = Some(Arc::clone(file));

@@ -185,6 +185,13 @@ fn explain_bad_number(text: &str, kind: NumberKind) -> NumberError {
         )
     } else if let Some(rest) = text.strip_prefix(['£', '$', '€']) {
         format!("write it without the currency sign: `{}`", rest.trim())
+    } else if text.contains(['e', 'E']) && text.parse::<f64>().is_ok_and(f64::is_finite) {
+        return problem(
+            format!(
+                "`{text}` is outside the range sroi holds exactly (28 significant digits, 28 decimal places)"
+            ),
+            "write the figure as a plain decimal within that range",
+        );
     } else if text.chars().filter(|c| c.is_ascii_digit()).count() > 28 {
         "sroi holds numbers exactly to 28 significant digits; this one is longer".to_owned()
     } else {
@@ -252,6 +259,34 @@ pub fn check(value: Decimal, kind: NumberKind) -> Result<(), NumberError> {
             }
         }
     }
+}
+
+/// Checks for a value an expression computed: the same rules as `check`, worded for a
+/// result rather than for something typed (no "did you mean `150%`?").
+pub fn check_computed(value: Decimal, kind: NumberKind) -> Result<(), NumberError> {
+    if check(value, kind).is_ok() {
+        return Ok(());
+    }
+    let (reason, help) = match kind {
+        NumberKind::Signed => return Ok(()),
+        NumberKind::NonNegative => (
+            "which is below zero",
+            "this figure cannot be below zero; check the expression and its data",
+        ),
+        NumberKind::Percent if value > Decimal::ONE => (
+            "which is above 1 (100%)",
+            "an expression in a percentage field must give a fraction between 0 and 1, e.g. 0.25 for 25%",
+        ),
+        NumberKind::Percent => (
+            "which is below 0",
+            "an expression in a percentage field must give a fraction between 0 and 1",
+        ),
+        NumberKind::Years => (
+            "which is not a whole number of years from 1 to 200",
+            "a duration expression must give a whole number of years; round it with `.round()` if needed",
+        ),
+    };
+    Err(problem(format!("gave {value}, {reason}"), help))
 }
 
 fn percent_text(fraction: Decimal) -> String {

@@ -243,15 +243,23 @@ fn missing_set(
         .filter_map(|n| n.strip_suffix(".yaml").map(str::to_owned))
         .collect();
     let shown = crate::diagnostic::display_path(path);
+    // Suggest in the form the user wrote: a bare name, or a path with the same folder.
+    let written: Vec<String> = match label.rsplit_once('/') {
+        Some((folder, _)) => available
+            .iter()
+            .map(|n| format!("{folder}/{n}.yaml"))
+            .collect(),
+        None => available.clone(),
+    };
     let help =
-        suggest::did_you_mean(label, available.iter().map(String::as_str)).unwrap_or_else(|| {
+        suggest::did_you_mean(label, written.iter().map(String::as_str)).unwrap_or_else(|| {
             if available.is_empty() {
                 format!("create {shown}, or name an existing set")
             } else {
                 format!(
                     "sets in {}: {}",
                     crate::diagnostic::display_path(&dir),
-                    suggest::one_of(available.iter().map(String::as_str))
+                    suggest::one_of(written.iter().map(String::as_str))
                 )
             }
         });

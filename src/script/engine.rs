@@ -56,6 +56,14 @@ fn runtime(message: String) -> Box<EvalAltResult> {
     EvalAltResult::ErrorRuntime(message.into(), Position::NONE).into()
 }
 
+/// A host-function error with its own help text (see `errors::plain_words`).
+fn runtime_with_help(message: String, help: String) -> Box<EvalAltResult> {
+    let mut map = rhai::Map::new();
+    map.insert("message".into(), message.into());
+    map.insert("help".into(), help.into());
+    EvalAltResult::ErrorRuntime(map.into(), Position::NONE).into()
+}
+
 /// The functions sroi registers, with their documentation: `sroi functions` prints these
 /// from the engine itself.
 pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -> Engine {
@@ -96,9 +104,15 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
         .with_comments(["/// The value of proxy `id` in the active proxy set (after `extends`), so `--proxies` reaches scripts."])
         .register_into_engine(&mut engine, move |id: &str| -> Result<Decimal, Box<EvalAltResult>> {
             s.proxies.get(id).copied().ok_or_else(|| {
-                let hint = suggest::did_you_mean(id, s.proxies.keys().map(String::as_str))
-                    .map_or_else(String::new, |h| format!("; {h}"));
-                runtime(format!("unknown proxy `{id}` in set `{}`{hint}", s.proxy_set))
+                if s.proxies.is_empty() {
+                    return runtime_with_help(
+                        format!("proxy(\"{id}\"): the model has no proxy set"),
+                        "add `proxies: uk` (or another set) to the model, or run with `--proxies NAME`".to_owned(),
+                    );
+                }
+                let help = suggest::did_you_mean(id, s.proxies.keys().map(String::as_str))
+                    .unwrap_or_else(|| format!("add `{id}` to the proxy set, or use one of its proxies"));
+                runtime_with_help(format!("unknown proxy `{id}` in set `{}`", s.proxy_set), help)
             })
         });
 
@@ -114,9 +128,9 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
                     .read()
                     .map_err(|_| runtime("params are unavailable".to_owned()))?;
                 params.get(name).copied().ok_or_else(|| {
-                    let hint = suggest::did_you_mean(name, params.keys().map(String::as_str))
-                        .map_or_else(String::new, |h| format!("; {h}"));
-                    runtime(format!("the model has no param `{name}`{hint}"))
+                    let help = suggest::did_you_mean(name, params.keys().map(String::as_str))
+                        .unwrap_or_else(|| format!("add `{name}` under `params:` in the model"));
+                    runtime_with_help(format!("the model has no param `{name}`"), help)
                 })
             },
         );
@@ -132,14 +146,14 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
             &mut engine,
             move |name: &str| -> Result<Array, Box<EvalAltResult>> {
                 s.tables.get(name).map(|t| t.rows.clone()).ok_or_else(|| {
-                    let hint = suggest::did_you_mean(name, s.tables.keys().map(String::as_str))
-                        .unwrap_or_else(|| {
-                            format!(
-                                "tables in this model: {}",
-                                suggest::one_of(s.tables.keys().map(String::as_str))
-                            )
-                        });
-                    runtime(format!("the model has no data table `{name}`; {hint}"))
+                    let help = suggest::did_you_mean(name, s.tables.keys().map(String::as_str)).unwrap_or_else(|| {
+                        if s.tables.is_empty() {
+                            format!("add `data:` to the model, e.g. `data: {{ {name}: data/{name}.csv }}`")
+                        } else {
+                            format!("tables in this model: {}", suggest::one_of(s.tables.keys().map(String::as_str)))
+                        }
+                    });
+                    runtime_with_help(format!("the model has no data table `{name}`"), help)
                 })
             },
         );

@@ -289,7 +289,14 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
             format!("arithmetic error: {message}"),
             "check for division by zero or figures too large for exact decimals".to_owned(),
         ),
-        EvalAltResult::ErrorRuntime(message, _) => (strip_position(&message.to_string()), String::new()),
+        EvalAltResult::ErrorRuntime(value, _) => match value.read_lock::<rhai::Map>() {
+            // sroi's own functions raise a map with a message and its help.
+            Some(map) => (
+                map.get("message").map(|m| m.to_string()).unwrap_or_default(),
+                map.get("help").map(|h| h.to_string()).unwrap_or_default(),
+            ),
+            None => (strip_position(&value.to_string()), String::new()),
+        },
         EvalAltResult::ErrorParsing(kind, _) => (format!("script syntax: {kind}"), "fix the syntax at the marked place".to_owned()),
         other => (strip_position(&other.to_string()), "see the Rhai message above".to_owned()),
     }

@@ -219,7 +219,7 @@ impl ScriptHost {
         // Params in order: each may use the ones before it.
         for p in &model.params {
             if let NumberSource::Expression(_) = p.value.source {
-                match host.evaluate(&p.value) {
+                match host.evaluate(&p.value, &format!("params.{}", p.name.value)) {
                     Ok(value) => {
                         if let Ok(mut params) = host.params.write() {
                             params.insert(p.name.value.clone(), value);
@@ -257,7 +257,8 @@ impl ScriptHost {
     }
 
     /// Evaluate one expression field (compiled at load).
-    pub fn evaluate(&self, field: &NumberField) -> Result<Decimal, Diagnostic> {
+    /// `what` names the field in messages, e.g. `quantity`.
+    pub fn evaluate(&self, field: &NumberField, what: &str) -> Result<Decimal, Diagnostic> {
         let Some(compiled) = field.span.and_then(|s| self.expressions.get(&s.offset)) else {
             return Err(Diagnostic::error(
                 "internal: expression was not compiled at load",
@@ -276,13 +277,17 @@ impl ScriptHost {
                 ctx.params = names.iter().map(String::as_str).collect();
                 errors::runtime_error(&e, Some(&compiled.site), None, &ctx)
             })?;
+        let text = match &field.source {
+            NumberSource::Expression(t) => t.as_str(),
+            _ => "",
+        };
         let value = to_decimal(&value).map_err(|got| {
-            Diagnostic::error(format!("the expression gave {got}"))
+            Diagnostic::error(format!("`{what}`: the expression `= {text}` gave {got}"))
                 .at(&compiled.site.file, compiled.site.span)
                 .help("an expression in a number field must give a number")
         })?;
-        number::check(value, field.kind).map_err(|p| {
-            Diagnostic::error(format!("the expression gave {}", p.message))
+        number::check_computed(value, field.kind).map_err(|p| {
+            Diagnostic::error(format!("`{what}`: the expression `= {text}` {}", p.message))
                 .at(&compiled.site.file, compiled.site.span)
                 .help(p.help)
         })?;
