@@ -16,3 +16,4 @@ pub mod report;
 pub mod script;
 pub mod source;
 pub mod suggest;
+pub mod watch;

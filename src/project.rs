@@ -8,7 +8,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::evaluate::{self, Overrides};
 use crate::model::{self, Model, ProxyRef};
 use crate::proxy::{self, ProxySet, SetReference};
-use crate::script::ScriptHost;
+use crate::script::host::Runtime;
+use crate::script::{Limits, ScriptHost};
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
@@ -46,10 +47,31 @@ pub fn load(
     load_from(files, &file, options)
 }
 
+/// What watch mode keeps between reloads: the parsed proxy chain and the script runtime,
+/// reused while the files they came from are unchanged.
+#[derive(Default)]
+pub struct LoadCache {
+    proxies: Option<(PathBuf, ProxySet)>,
+    runtime: Option<Arc<Runtime>>,
+    /// How often each was reused (for tests and the watch status line).
+    pub reused_proxies: usize,
+    pub reused_runtime: usize,
+}
+
 pub fn load_from(
     files: &mut dyn Files,
     file: &Arc<SourceFile>,
     options: &LoadOptions,
+) -> Result<(Project, Diagnostics), Diagnostics> {
+    load_cached(files, file, options, &mut LoadCache::default())
+}
+
+/// As `load_from`, reusing what `cache` holds where its inputs are unchanged.
+pub fn load_cached(
+    files: &mut dyn Files,
+    file: &Arc<SourceFile>,
+    options: &LoadOptions,
+    cache: &mut LoadCache,
 ) -> Result<(Project, Diagnostics), Diagnostics> {
     let (model, mut diagnostics) = model::read_model(file);
     let Some(mut model) = model else {
@@ -57,7 +79,7 @@ pub fn load_from(
     };
     diagnostics.extend(evaluate::apply_overrides(&mut model, &options.overrides));
 
-    let proxies = match proxy_set(files, &model, options) {
+    let proxies = match proxy_set(files, &model, options, cache) {
         Ok(set) => Some(set),
         Err(d) => {
             diagnostics.extend(d);
@@ -73,10 +95,24 @@ pub fn load_from(
     let Some(proxies) = proxies else {
         return Err(diagnostics);
     };
-    let host = ScriptHost::load(files, &model, &proxies)?;
+    let host = ScriptHost::load_reusing(
+        files,
+        &model,
+        &proxies,
+        Limits::default(),
+        cache.runtime.as_ref(),
+    )?;
+    if cache
+        .runtime
+        .as_ref()
+        .is_some_and(|r| Arc::ptr_eq(r, host.runtime()))
+    {
+        cache.reused_runtime = cache.reused_runtime.saturating_add(1);
+    }
+    cache.runtime = Some(Arc::clone(host.runtime()));
     let mut used: Vec<PathBuf> = vec![file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
-    used.extend(host.files.iter().cloned());
+    used.extend(host.files().cloned());
     Ok((
         Project {
             model,
@@ -94,45 +130,58 @@ fn proxy_set(
     files: &mut dyn Files,
     model: &Model,
     options: &LoadOptions,
+    cache: &mut LoadCache,
 ) -> Result<ProxySet, Diagnostics> {
     let model_dir = dir_of(&model.file.path);
     let names_dir = model_dir.join("proxies");
-    if let Some(cli) = &options.proxies {
+    let (path, label, referrer) = if let Some(cli) = &options.proxies {
         let reference = SetReference::parse(cli);
         // A path on the command line is relative to where the command runs.
         let path = proxy::resolve_reference(&reference, Path::new(""), &names_dir);
-        return proxy::load_set(
-            files,
-            &path,
-            cli,
-            proxy::load::Referrer {
+        (
+            path,
+            cli.clone(),
+            proxy::Referrer {
                 file: None,
                 span: None,
             },
-        );
-    }
-    if let Some(named) = &model.proxies {
+        )
+    } else if let Some(named) = &model.proxies {
         let reference = SetReference::parse(&named.value);
         let path = proxy::resolve_reference(&reference, &model_dir, &names_dir);
-        return proxy::load_set(
-            files,
-            &path,
-            &named.value,
-            proxy::load::Referrer {
+        (
+            path,
+            named.value.clone(),
+            proxy::Referrer {
                 file: Some(&model.file),
                 span: Some(named.span),
             },
-        );
+        )
+    } else {
+        return Ok(ProxySet {
+            id: "inline".into(),
+            name: "Inline proxies only".into(),
+            currency: model.currency.value.clone(),
+            price_year: None,
+            chain: Vec::new(),
+            files: Vec::new(),
+            proxies: Default::default(),
+        });
+    };
+    // Reuse the parsed chain when the same set is named and none of its files changed.
+    if let Some((first, set)) = &cache.proxies
+        && *first == path
+        && set
+            .files
+            .iter()
+            .all(|f| files.read(&f.path).is_ok_and(|now| now.text() == f.text()))
+    {
+        cache.reused_proxies = cache.reused_proxies.saturating_add(1);
+        return Ok(set.clone());
     }
-    Ok(ProxySet {
-        id: "inline".into(),
-        name: "Inline proxies only".into(),
-        currency: model.currency.value.clone(),
-        price_year: None,
-        chain: Vec::new(),
-        files: Vec::new(),
-        proxies: Default::default(),
-    })
+    let set = proxy::load_set(files, &path, &label, referrer)?;
+    cache.proxies = Some((path, set.clone()));
+    Ok(set)
 }
 
 fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: &mut Diagnostics) {

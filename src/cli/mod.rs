@@ -34,10 +34,32 @@ pub enum Command {
     Run(RunArgs),
     /// Validate models and proxy sets without reporting; exit 0 when all are valid.
     Check(CheckArgs),
+    /// Re-evaluate whenever a file the model uses changes (Ctrl-C to stop).
+    Watch(WatchArgs),
     /// Show how each figure was obtained: its source, then the arithmetic.
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
     Functions(FunctionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The impact model (YAML).
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub options: ModelOptions,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write each good report to FILE, atomically (never half-written).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Poll for changes instead of OS notifications (network drives, WSL, containers).
+    #[arg(long)]
+    pub poll: bool,
+    /// Quiet time in milliseconds after a save before re-evaluating.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub debounce: u64,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +196,18 @@ where
         Command::Run(args) => run_model(&args, io),
         Command::Check(args) => check::check(&args, io),
         Command::Explain(args) => explain(&args, io),
+        Command::Watch(args) => crate::watch::run(
+            crate::watch::Settings {
+                model: args.model.clone(),
+                options: args.options.load_options(),
+                format: args.format,
+                out: args.out.clone(),
+                poll: args.poll,
+                debounce: std::time::Duration::from_millis(args.debounce.max(1)),
+                terminal: std::io::stdout().is_terminal(),
+            },
+            io,
+        ),
         Command::Functions(args) => functions(&args, io),
     }
 }

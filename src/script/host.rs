@@ -1,7 +1,13 @@
 //! The script host: compiles a model's script and expressions once per load, then
 //! evaluates expressions as often as asked.
+//!
+//! It has two parts. The `Runtime` (engine, the script's module, tables, proxies) depends
+//! only on the script and module files, the CSVs, the proxy values and the literal params;
+//! watch mode reuses it across reloads while those are unchanged. The compiled
+//! expressions belong to one model file and are rebuilt with it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use rhai::{AST, Dynamic, Engine, Module, Scope};
@@ -11,7 +17,7 @@ use super::engine::{self, HostState, Limits};
 use super::errors::{self, ErrorContext, ExpressionSite};
 use super::imports::{ScriptsResolver, Sources, scripts_root};
 use super::tables::{self, Table};
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, display_path};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::model::Model;
 use crate::model::number::{self, NumberField, NumberSource};
 use crate::proxy::ProxySet;
@@ -31,52 +37,78 @@ pub struct ScriptFunction {
     pub at: String,
 }
 
-pub struct ScriptHost {
+/// What a runtime was built from; equal keys (and unchanged files) mean it can be reused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeKey {
+    script: Option<PathBuf>,
+    data: Vec<(String, PathBuf)>,
+    /// Every param name, with its value when it is a literal.
+    params: Vec<(String, Option<Decimal>)>,
+    proxy_set: String,
+    proxies: BTreeMap<String, Decimal>,
+    limits: (u64, usize, usize, usize, usize, usize, usize, usize),
+}
+
+impl RuntimeKey {
+    pub fn of(model: &Model, proxies: &ProxySet, limits: Limits) -> Self {
+        let dir = dir_of(&model.file.path);
+        RuntimeKey {
+            script: model.script.as_ref().map(|s| dir.join(&s.value)),
+            data: model
+                .data
+                .iter()
+                .map(|t| (t.name.value.clone(), dir.join(&t.path.value)))
+                .collect(),
+            params: model
+                .params
+                .iter()
+                .map(|p| (p.name.value.clone(), p.value.literal()))
+                .collect(),
+            proxy_set: proxies.id.clone(),
+            proxies: proxies
+                .proxies
+                .iter()
+                .map(|(k, p)| (k.clone(), p.value))
+                .collect(),
+            limits: (
+                limits.operations,
+                limits.call_levels,
+                limits.expression_depth,
+                limits.function_expression_depth,
+                limits.string_size,
+                limits.array_size,
+                limits.map_size,
+                limits.modules,
+            ),
+        }
+    }
+}
+
+/// The engine with the script's functions loaded, and what they read.
+pub struct Runtime {
     engine: Engine,
     state: Arc<HostState>,
     params: Arc<RwLock<BTreeMap<String, Decimal>>>,
     sources: BTreeMap<String, Arc<SourceFile>>,
-    expressions: BTreeMap<usize, Compiled>,
     functions: Vec<ScriptFunction>,
     limits: Limits,
-    /// Every script, module and table file read.
-    pub files: Vec<std::path::PathBuf>,
+    pub key: RuntimeKey,
+    /// Every script, module and table file read, with the text it had.
+    pub files: Vec<(PathBuf, Arc<str>)>,
 }
 
-impl std::fmt::Debug for ScriptHost {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScriptHost")
-            .field("expressions", &self.expressions.len())
-            .finish_non_exhaustive()
+impl Runtime {
+    /// Whether this runtime still matches `key` and the files on disk.
+    pub fn still_fits(&self, key: &RuntimeKey, files: &mut dyn Files) -> bool {
+        self.key == *key
+            && self
+                .files
+                .iter()
+                .all(|(path, text)| files.read(path).is_ok_and(|f| f.text() == &**text))
     }
-}
 
-/// A number from a script: integers and decimals are both fine.
-pub fn to_decimal(value: &Dynamic) -> Result<Decimal, String> {
-    if let Ok(d) = value.as_decimal() {
-        return Ok(d);
-    }
-    if let Ok(i) = value.as_int() {
-        return Ok(Decimal::from(i));
-    }
-    if value.is_unit() {
-        return Err("nothing (`()`)".to_owned());
-    }
-    Err(format!("a {} instead of a number", value.type_name()))
-}
-
-impl ScriptHost {
-    /// Read tables, compile the script and every expression, run the script's top level
-    /// once, and evaluate `params` in order. Reports every problem found.
+    /// Read tables, compile the script and run its top level once.
     pub fn load(
-        files: &mut dyn Files,
-        model: &Model,
-        proxies: &ProxySet,
-    ) -> Result<Self, Diagnostics> {
-        Self::load_with(files, model, proxies, Limits::default())
-    }
-
-    pub fn load_with(
         files: &mut dyn Files,
         model: &Model,
         proxies: &ProxySet,
@@ -84,19 +116,21 @@ impl ScriptHost {
     ) -> Result<Self, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
         let model_dir = dir_of(&model.file.path);
-        let mut read_files = Vec::new();
+        let mut read_files: Vec<(PathBuf, Arc<str>)> = Vec::new();
 
         let mut tables = BTreeMap::new();
         for t in &model.data {
             let path = model_dir.join(&t.path.value);
-            read_files.push(path.clone());
             match files.read(&path) {
-                Ok(file) => match tables::read(&t.name.value, &file) {
-                    Ok(table) => {
-                        tables.insert(t.name.value.clone(), table);
+                Ok(file) => {
+                    read_files.push((path.clone(), Arc::from(file.text())));
+                    match tables::read(&t.name.value, &file) {
+                        Ok(table) => {
+                            tables.insert(t.name.value.clone(), table);
+                        }
+                        Err(d) => diagnostics.push(d),
                     }
-                    Err(d) => diagnostics.push(d),
-                },
+                }
                 Err(e) => diagnostics.push(
                     Diagnostic::error(format!(
                         "{} ({})",
@@ -136,22 +170,21 @@ impl ScriptHost {
         let mut functions = Vec::new();
         let mut script_ast = None;
         if let Some(path) = &script_path {
-            read_files.push(path.clone());
             match files.read(path) {
-                Ok(file) => match engine.compile(file.text()) {
-                    Ok(mut ast) => {
-                        ast.set_source(file.name.clone());
-                        functions = script_functions(&ast, &file);
-                        sources.insert(file.name.clone(), Arc::clone(&file));
-                        script_ast = Some(ast);
+                Ok(file) => {
+                    read_files.push((path.clone(), Arc::from(file.text())));
+                    match engine.compile(file.text()) {
+                        Ok(mut ast) => {
+                            ast.set_source(file.name.clone());
+                            functions = script_functions(&ast, &file);
+                            sources.insert(file.name.clone(), Arc::clone(&file));
+                            script_ast = Some(ast);
+                        }
+                        Err(e) => diagnostics.push(errors::script_parse_error(&file, &e)),
                     }
-                    Err(e) => diagnostics.push(errors::script_parse_error(&file, &e)),
-                },
+                }
                 Err(e) => {
-                    let at = model
-                        .script
-                        .as_ref()
-                        .map_or(crate::diagnostic::Span::new(0, 0), |s| s.span);
+                    let at = model.script.as_ref().map_or(Span::new(0, 0), |s| s.span);
                     diagnostics.push(
                         Diagnostic::error(format!(
                             "{} ({})",
@@ -164,81 +197,49 @@ impl ScriptHost {
                 }
             }
         }
-
-        // Compile every expression, whatever else failed, to report all syntax errors.
-        let mut expressions = BTreeMap::new();
-        for (_, field) in model.number_fields() {
-            let (NumberSource::Expression(text), Some(span)) = (&field.source, field.span) else {
-                continue;
-            };
-            let site = ExpressionSite::new(&model.file, span, text);
-            match engine.compile_expression(text) {
-                Ok(ast) => {
-                    expressions.insert(span.offset, Compiled { ast, site });
-                }
-                Err(e) => diagnostics.push(errors::expression_parse_error(&site, &e)),
-            }
-        }
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
 
-        let mut host = ScriptHost {
+        let mut runtime = Runtime {
             engine: Engine::new_raw(),
             state,
             params,
             sources,
-            expressions,
             functions,
             limits,
+            key: RuntimeKey::of(model, proxies, limits),
             files: read_files,
         };
         // Run the script's top level once: its imports and constants, then its functions
         // become callable from every expression without running it again.
         if let Some(ast) = script_ast {
-            match Module::eval_ast_as_new(Scope::new(), &ast, &engine) {
+            let result = Module::eval_ast_as_new(Scope::new(), &ast, &engine);
+            runtime.absorb_module_sources(&module_sources);
+            match result {
                 Ok(module) => {
                     engine.register_global_module(module.into());
                 }
                 Err(e) => {
-                    host.absorb_module_sources(&module_sources);
                     let script = ast.source().map(str::to_owned);
                     return Err(errors::runtime_error(
                         &e,
                         None,
                         script.as_deref(),
-                        &host.error_context(),
+                        &runtime.error_context(),
                     )
                     .into());
                 }
             }
         }
-        host.absorb_module_sources(&module_sources);
-        host.engine = engine;
-
-        // Params in order: each may use the ones before it.
-        for p in &model.params {
-            if let NumberSource::Expression(_) = p.value.source {
-                match host.evaluate(&p.value, &format!("params.{}", p.name.value)) {
-                    Ok(value) => {
-                        if let Ok(mut params) = host.params.write() {
-                            params.insert(p.name.value.clone(), value);
-                        }
-                    }
-                    Err(d) => diagnostics.push(d),
-                }
-            }
-        }
-        if diagnostics.has_errors() {
-            return Err(diagnostics);
-        }
-        Ok(host)
+        runtime.engine = engine;
+        Ok(runtime)
     }
 
     fn absorb_module_sources(&mut self, modules: &Sources) {
         if let Ok(m) = modules.lock() {
             for (name, file) in m.iter() {
-                self.files.push(file.path.clone());
+                self.files.push((file.path.clone(), Arc::from(file.text())));
                 self.sources.insert(name.clone(), Arc::clone(file));
             }
         }
@@ -255,25 +256,131 @@ impl ScriptHost {
             limits: self.limits,
         }
     }
+}
 
-    /// Evaluate one expression field (compiled at load).
-    /// `what` names the field in messages, e.g. `quantity`.
+/// A runtime plus one model file's compiled expressions.
+pub struct ScriptHost {
+    runtime: Arc<Runtime>,
+    expressions: BTreeMap<usize, Compiled>,
+}
+
+impl std::fmt::Debug for ScriptHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptHost")
+            .field("expressions", &self.expressions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A number from a script: integers and decimals are both fine.
+pub fn to_decimal(value: &Dynamic) -> Result<Decimal, String> {
+    if let Ok(d) = value.as_decimal() {
+        return Ok(d);
+    }
+    if let Ok(i) = value.as_int() {
+        return Ok(Decimal::from(i));
+    }
+    if value.is_unit() {
+        return Err("nothing (`()`)".to_owned());
+    }
+    Err(format!("a {} instead of a number", value.type_name()))
+}
+
+impl ScriptHost {
+    /// Read tables, compile the script and every expression, run the script's top level
+    /// once, and evaluate `params` in order. Reports every problem found.
+    pub fn load(
+        files: &mut dyn Files,
+        model: &Model,
+        proxies: &ProxySet,
+    ) -> Result<Self, Diagnostics> {
+        Self::load_reusing(files, model, proxies, Limits::default(), None)
+    }
+
+    /// As `load`, reusing `previous` runtime when nothing it was built from has changed.
+    pub fn load_reusing(
+        files: &mut dyn Files,
+        model: &Model,
+        proxies: &ProxySet,
+        limits: Limits,
+        previous: Option<&Arc<Runtime>>,
+    ) -> Result<Self, Diagnostics> {
+        let key = RuntimeKey::of(model, proxies, limits);
+        let runtime = match previous {
+            Some(r) if r.still_fits(&key, files) => Arc::clone(r),
+            _ => Arc::new(Runtime::load(files, model, proxies, limits)?),
+        };
+
+        // Compile every expression, to report all syntax errors in one run.
+        let mut diagnostics = Diagnostics::default();
+        let mut expressions = BTreeMap::new();
+        for (_, field) in model.number_fields() {
+            let (NumberSource::Expression(text), Some(span)) = (&field.source, field.span) else {
+                continue;
+            };
+            let site = ExpressionSite::new(&model.file, span, text);
+            match runtime.engine.compile_expression(text) {
+                Ok(ast) => {
+                    expressions.insert(span.offset, Compiled { ast, site });
+                }
+                Err(e) => diagnostics.push(errors::expression_parse_error(&site, &e)),
+            }
+        }
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        let host = ScriptHost {
+            runtime,
+            expressions,
+        };
+
+        // Params in order: each may use the ones before it.
+        for p in &model.params {
+            match &p.value.source {
+                NumberSource::Expression(_) => {
+                    match host.evaluate(&p.value, &format!("params.{}", p.name.value)) {
+                        Ok(value) => host.set_param(&p.name.value, value),
+                        Err(d) => diagnostics.push(d),
+                    }
+                }
+                _ => {
+                    if let Some(value) = p.value.literal() {
+                        host.set_param(&p.name.value, value);
+                    }
+                }
+            }
+        }
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        Ok(host)
+    }
+
+    fn set_param(&self, name: &str, value: Decimal) {
+        if let Ok(mut params) = self.runtime.params.write() {
+            params.insert(name.to_owned(), value);
+        }
+    }
+
+    /// Evaluate one expression field (compiled at load). `what` names the field in
+    /// messages, e.g. `quantity`.
     pub fn evaluate(&self, field: &NumberField, what: &str) -> Result<Decimal, Diagnostic> {
         let Some(compiled) = field.span.and_then(|s| self.expressions.get(&s.offset)) else {
             return Err(Diagnostic::error(
                 "internal: expression was not compiled at load",
             ));
         };
-        let value = self
+        let runtime = &self.runtime;
+        let value = runtime
             .engine
             .eval_ast::<Dynamic>(&compiled.ast)
             .map_err(|e| {
-                let names: Vec<String> = self
+                let names: Vec<String> = runtime
                     .params
                     .read()
                     .map(|p| p.keys().cloned().collect())
                     .unwrap_or_default();
-                let mut ctx = self.error_context();
+                let mut ctx = runtime.error_context();
                 ctx.params = names.iter().map(String::as_str).collect();
                 errors::runtime_error(&e, Some(&compiled.site), None, &ctx)
             })?;
@@ -294,17 +401,30 @@ impl ScriptHost {
         Ok(value)
     }
 
-    /// Params after evaluation, in name order.
+    /// Params after evaluation, by name.
     pub fn params(&self) -> BTreeMap<String, Decimal> {
-        self.params.read().map(|p| p.clone()).unwrap_or_default()
+        self.runtime
+            .params
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_default()
     }
 
     pub fn functions(&self) -> &[ScriptFunction] {
-        &self.functions
+        &self.runtime.functions
     }
 
     pub fn tables(&self) -> &BTreeMap<String, Table> {
-        &self.state.tables
+        &self.runtime.state.tables
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    /// Every script, module and table file the runtime read.
+    pub fn files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.runtime.files.iter().map(|(p, _)| p)
     }
 
     /// Compiled expressions (for benchmarks and tests).
@@ -318,10 +438,10 @@ fn script_functions(ast: &AST, file: &SourceFile) -> Vec<ScriptFunction> {
         .iter_functions()
         .map(|f| {
             let pattern = format!("fn {}", f.name);
-            let at = file.text().find(&pattern).map_or_else(
-                || file.name.clone(),
-                |i| file.locate(crate::diagnostic::Span::new(i, 0)),
-            );
+            let at = file
+                .text()
+                .find(&pattern)
+                .map_or_else(|| file.name.clone(), |i| file.locate(Span::new(i, 0)));
             ScriptFunction {
                 name: f.name.to_string(),
                 params: f.params.iter().map(|p| p.to_string()).collect(),

@@ -1,0 +1,354 @@
+//! `sroi watch`: evaluate, then re-evaluate whenever a file the last evaluation used
+//! changes. Errors never end the session: the last good report stays, marked stale.
+
+pub mod files;
+pub mod status;
+
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
+
+use crate::cli::{EXIT_INVALID, Io};
+use crate::diagnostic::{self, Diagnostic, Diagnostics, Style, display_path};
+use crate::evaluate::{self, Evaluation};
+use crate::project::{self, LoadCache, LoadOptions};
+use crate::report::{self, Format};
+use crate::source::{DiskFiles, Files, unreadable};
+use files::WatchSet;
+
+/// How the session is set up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub model: PathBuf,
+    pub options: LoadOptions,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    /// Poll instead of using the OS's change notifications.
+    pub poll: bool,
+    /// Quiet time after the last event before re-evaluating.
+    pub debounce: Duration,
+    /// Redraw the screen (a terminal) rather than append (a pipe or file).
+    pub terminal: bool,
+}
+
+enum Message {
+    Changed(Vec<PathBuf>),
+    WatchFailed(String),
+    Stop,
+}
+
+/// The OS watcher, or the polling one.
+enum Watcher {
+    Native(Debouncer<notify::RecommendedWatcher, RecommendedCache>),
+    Poll(Debouncer<notify::PollWatcher, RecommendedCache>),
+}
+
+impl Watcher {
+    fn new(settings: &Settings, tx: mpsc::Sender<Message>) -> Result<Self, String> {
+        let handler = move |result: DebounceEventResult| {
+            let message = match result {
+                Ok(events) => Message::Changed(
+                    events
+                        .into_iter()
+                        .filter(|e| files::is_change(&e.event.kind))
+                        .flat_map(|e| e.event.paths)
+                        .collect(),
+                ),
+                Err(errors) => Message::WatchFailed(
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            };
+            let _ = tx.send(message);
+        };
+        let tick = Some(settings.debounce / 4);
+        if settings.poll {
+            let config = notify::Config::default()
+                .with_poll_interval(Duration::from_millis(200))
+                .with_compare_contents(true);
+            new_debouncer_opt::<_, notify::PollWatcher, RecommendedCache>(
+                settings.debounce,
+                tick,
+                handler,
+                RecommendedCache::new(),
+                config,
+            )
+            .map(Watcher::Poll)
+            .map_err(|e| e.to_string())
+        } else {
+            new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
+                settings.debounce,
+                tick,
+                handler,
+                RecommendedCache::new(),
+                notify::Config::default(),
+            )
+            .map(Watcher::Native)
+            .map_err(|e| e.to_string())
+        }
+    }
+
+    fn watch(&mut self, dir: &Path) -> notify::Result<()> {
+        match self {
+            Watcher::Native(d) => d.watch(dir, RecursiveMode::NonRecursive),
+            Watcher::Poll(d) => d.watch(dir, RecursiveMode::NonRecursive),
+        }
+    }
+
+    fn unwatch(&mut self, dir: &Path) {
+        let _ = match self {
+            Watcher::Native(d) => d.unwatch(dir),
+            Watcher::Poll(d) => d.unwatch(dir),
+        };
+    }
+}
+
+/// What one evaluation produced.
+enum Outcome {
+    Good {
+        evaluation: Box<Evaluation>,
+        report: String,
+        warnings: Diagnostics,
+    },
+    Failed(Diagnostics),
+}
+
+/// State carried from one evaluation to the next.
+struct Session {
+    settings: Settings,
+    cache: LoadCache,
+    last_good: Option<(Box<Evaluation>, String)>,
+    /// Which evaluation the last good report came from.
+    last_good_number: usize,
+    evaluations: usize,
+    watching: WatchSet,
+    watched_dirs: std::collections::BTreeSet<PathBuf>,
+    /// Content of every file the last evaluation read, hashed: an event that changed
+    /// nothing (a touch, a save without edits) gives no new output.
+    fingerprint: Option<u64>,
+}
+
+impl Session {
+    fn evaluate(&mut self) -> (Outcome, Vec<PathBuf>, u64) {
+        let mut files = DiskFiles::default();
+        let outcome = match files.read(&self.settings.model) {
+            Err(e) => Outcome::Failed(Diagnostics::from(
+                unreadable(&self.settings.model, "the model", &e)
+                    .help("waiting for the model file to appear; save it again to re-evaluate"),
+            )),
+            Ok(file) => match project::load_cached(
+                &mut files,
+                &file,
+                &self.settings.options,
+                &mut self.cache,
+            )
+            .and_then(|(p, w)| evaluate::evaluate(&p).map(|e| (e, w)))
+            {
+                Ok((evaluation, mut warnings)) => {
+                    for w in &evaluation.warnings {
+                        warnings.push(Diagnostic::warning(w.clone()).in_file(&self.settings.model));
+                    }
+                    let report = report::render(&evaluation, self.settings.format);
+                    Outcome::Good {
+                        evaluation: Box::new(evaluation),
+                        report,
+                        warnings,
+                    }
+                }
+                Err(d) => Outcome::Failed(d),
+            },
+        };
+        let used: Vec<PathBuf> = files.read.iter().cloned().collect();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for path in &used {
+            path.hash(&mut hasher);
+            std::fs::read(path).ok().hash(&mut hasher);
+        }
+        if let Some(proxies) = &self.settings.options.proxies {
+            proxies.hash(&mut hasher);
+        }
+        (outcome, used, hasher.finish())
+    }
+
+    /// Follow exactly the files the last evaluation used (and the model, even if missing).
+    fn rewatch(&mut self, watcher: &mut Watcher, used: &[PathBuf], io: &mut Io<'_>) {
+        let mut paths = used.to_vec();
+        paths.push(self.settings.model.clone());
+        self.watching = WatchSet::new(paths.iter());
+        let dirs = self.watching.dirs();
+        for gone in self.watched_dirs.difference(&dirs) {
+            watcher.unwatch(gone);
+        }
+        for new in dirs.difference(&self.watched_dirs) {
+            if let Err(e) = watcher.watch(new) {
+                let _ = writeln!(
+                    io.stdout,
+                    "sroi watch: cannot watch {}: {e}",
+                    display_path(new)
+                );
+            }
+        }
+        self.watched_dirs = dirs;
+    }
+
+    fn show(&mut self, outcome: Outcome, took: Duration, io: &mut Io<'_>) {
+        self.evaluations = self.evaluations.saturating_add(1);
+        let n = self.evaluations;
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let time = status::clock(now);
+        let ms = format!("{:.1} ms", took.as_secs_f64() * 1000.0);
+        let style = if self.settings.terminal {
+            io.style
+        } else {
+            Style::Plain
+        };
+        let mut out = String::new();
+        match outcome {
+            Outcome::Good {
+                evaluation,
+                report,
+                warnings,
+            } => {
+                let before = self.last_good.as_ref().map(|(e, _)| e.as_ref());
+                let mut line = format!(
+                    "evaluation {n} · {time} · {ms} · {}",
+                    status::ratio_change(before, &evaluation)
+                );
+                let moved = status::most_changed(before, &evaluation, 3);
+                if !moved.is_empty() {
+                    line.push_str(&format!(" · changed most: {}", moved.join(", ")));
+                }
+                if let Some(out_path) = &self.settings.out {
+                    let text = report::render(&evaluation, self.settings.format);
+                    if let Err(e) = write_atomically(out_path, &text) {
+                        line.push_str(&format!(
+                            " · could not write {}: {e}",
+                            display_path(out_path)
+                        ));
+                    }
+                }
+                let shown = if warnings.is_empty() {
+                    String::new()
+                } else {
+                    diagnostic::render(&warnings, style)
+                };
+                if self.settings.terminal {
+                    out.push_str(&format!("\x1b[H\x1b[2J{report}\n{shown}── {line}\n"));
+                } else {
+                    out.push_str(&format!("==> {line}\n{shown}{report}"));
+                }
+                self.last_good = Some((evaluation, report));
+                self.last_good_number = n;
+            }
+            Outcome::Failed(diagnostics) => {
+                let rendered = diagnostic::render(&diagnostics, style);
+                let stale = match (&self.last_good, self.settings.terminal) {
+                    (Some(_), true) => "the last good report below is stale".to_owned(),
+                    (Some(_), false) => format!(
+                        "the last good report (evaluation {}) is stale",
+                        self.last_good_number
+                    ),
+                    (None, _) => "no good report yet".to_owned(),
+                };
+                let line = format!(
+                    "evaluation {n} failed · {time} · {ms} · {stale}; fix and save to re-evaluate"
+                );
+                if self.settings.terminal {
+                    let last = self.last_good.as_ref().map_or(String::new(), |(_, r)| {
+                        format!("\n── last good report (stale) ──\n{r}")
+                    });
+                    out.push_str(&format!("\x1b[H\x1b[2J{rendered}{last}\n── {line}\n"));
+                } else {
+                    out.push_str(&format!("==> {line}\n{rendered}"));
+                }
+            }
+        }
+        let _ = io.stdout.write_all(out.as_bytes());
+        let _ = io.stdout.flush();
+    }
+}
+
+/// Write `text` to `path` so that a reader never sees half of it: a temporary file in
+/// the same folder, then a rename over the target.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".sroi-out-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map(|_| ()).map_err(|e| e.error)
+}
+
+/// Run a watch session until Ctrl-C (exit 0).
+pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
+    let (tx, rx) = mpsc::channel();
+    let stop = tx.clone();
+    // Only one handler per process; a second session in the same process keeps the first.
+    let _ = ctrlc::set_handler(move || {
+        let _ = stop.send(Message::Stop);
+    });
+    let mut watcher = match Watcher::new(&settings, tx) {
+        Ok(w) => w,
+        Err(e) => {
+            io.report(&Diagnostics::from(
+                Diagnostic::error(format!("cannot start watching files: {e}")).help("try `--poll`"),
+            ));
+            return EXIT_INVALID;
+        }
+    };
+    let mut session = Session {
+        settings,
+        cache: LoadCache::default(),
+        last_good: None,
+        last_good_number: 0,
+        evaluations: 0,
+        watching: WatchSet::default(),
+        watched_dirs: Default::default(),
+        fingerprint: None,
+    };
+    loop {
+        let started = Instant::now();
+        let (outcome, used, fingerprint) = session.evaluate();
+        let took = started.elapsed();
+        let unchanged =
+            session.fingerprint == Some(fingerprint) && matches!(outcome, Outcome::Good { .. });
+        if !unchanged {
+            session.show(outcome, took, io);
+        }
+        session.fingerprint = Some(fingerprint);
+        session.rewatch(&mut watcher, &used, io);
+        // Wait for a change to a file the evaluation used; ignore everything else
+        // (editor swap files, backups, our own --out file).
+        loop {
+            match rx.recv() {
+                Ok(Message::Stop) | Err(_) => return 0,
+                Ok(Message::Changed(paths)) => {
+                    if paths.iter().any(|p| session.watching.contains(p)) {
+                        break;
+                    }
+                }
+                Ok(Message::WatchFailed(e)) => {
+                    let _ = writeln!(
+                        io.stdout,
+                        "sroi watch: watching failed: {e}; still waiting for changes"
+                    );
+                }
+            }
+        }
+    }
+}
