@@ -10,7 +10,8 @@ const WORKED: &str = "tests/conformance/valid/spec-worked-check.yaml";
 
 fn bin() -> Command {
     let mut cmd = Command::new(get_cargo_bin("sroi"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
     cmd
 }
 
@@ -29,7 +30,10 @@ fn worked_check_json_matches_spec_to_the_penny() {
     assert_eq!(v["horizon_years"], 3);
     let o = &v["outcomes"][0];
     assert_eq!(o["impact"], "6000.00");
-    assert_eq!(o["years"], serde_json::json!(["6000.00", "5400.00", "4860.00"]));
+    assert_eq!(
+        o["years"],
+        serde_json::json!(["6000.00", "5400.00", "4860.00"])
+    );
     assert_eq!(o["deadweight"], "0.20");
     assert_eq!(o["attribution"], "0.25");
     assert_eq!(o["drop_off"], "0.10");
@@ -43,7 +47,12 @@ fn worked_check_json_matches_spec_to_the_penny() {
 fn table_says_the_ratio_the_way_analysts_do() {
     let out = sroi(&["run", WORKED]);
     assert_eq!(out.code, 0);
-    assert!(out.stdout.ends_with("£3.04 of social value per £1 invested\n"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .ends_with("£3.04 of social value per £1 invested\n"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("£15,221.50"));
 }
 
@@ -57,31 +66,61 @@ fn csv_has_one_row_per_outcome_then_totals_all_the_same_width() {
     assert!(rows.iter().all(|r| r.len() == width));
     let firsts: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     let tail = &firsts[firsts.len() - 6..];
-    assert_eq!(tail, ["total", "investment", "net_present_value", "ratio", "net_ratio", "payback_months"]);
+    assert_eq!(
+        tail,
+        [
+            "total",
+            "investment",
+            "net_present_value",
+            "ratio",
+            "net_ratio",
+            "payback_months"
+        ]
+    );
 }
 
 #[test]
 fn markdown_is_pasteable() {
     let out = sroi(&["run", WORKED, "--format", "markdown"]);
     assert_eq!(out.code, 0);
-    assert!(out.stdout.starts_with("# SPEC worked check (spec-worked-check)\n"));
+    assert!(
+        out.stdout
+            .starts_with("# SPEC worked check (spec-worked-check)\n")
+    );
     assert!(out.stdout.contains("| Outcome | Stakeholder | Quantity |"));
-    assert!(out.stdout.contains("**£3.04 of social value per £1 invested**"));
+    assert!(
+        out.stdout
+            .contains("**£3.04 of social value per £1 invested**")
+    );
 }
 
 #[test]
 fn proxies_swap_changes_regional_values_only() {
     let uk = sroi(&["run", "models/imagine-your-goals.yaml", "--format", "json"]);
-    let london = sroi(&["run", "models/imagine-your-goals.yaml", "--format", "json", "--proxies", "london"]);
+    let london = sroi(&[
+        "run",
+        "models/imagine-your-goals.yaml",
+        "--format",
+        "json",
+        "--proxies",
+        "london",
+    ]);
     assert_eq!(uk.code, 0, "{}", uk.stderr);
     assert_eq!(london.code, 0, "{}", london.stderr);
     let uk: serde_json::Value = serde_json::from_str(&uk.stdout).unwrap();
     let london: serde_json::Value = serde_json::from_str(&london.stdout).unwrap();
     assert_eq!(london["proxy_set"]["id"], "london");
-    assert_eq!(london["proxy_set"]["chain"], serde_json::json!(["london", "uk"]));
+    assert_eq!(
+        london["proxy_set"]["chain"],
+        serde_json::json!(["london", "uk"])
+    );
     assert_ne!(uk["total_present_value"], london["total_present_value"]);
     // A proxy london does not override is still the UK figure, supplied by set `uk`.
-    let changed = london["outcomes"].as_array().unwrap().iter().zip(uk["outcomes"].as_array().unwrap());
+    let changed = london["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(uk["outcomes"].as_array().unwrap());
     for (l, u) in changed {
         if l["proxy"]["set"] == "uk" {
             assert_eq!(l["proxy"]["value"], u["proxy"]["value"]);
@@ -93,48 +132,125 @@ fn proxies_swap_changes_regional_values_only() {
 
 #[test]
 fn proxies_by_path_work_relative_to_the_working_directory() {
-    let out = sroi(&["run", "models/imagine-your-goals.yaml", "--proxies", "models/proxies/north-west.yaml", "--format", "json"]);
+    let out = sroi(&[
+        "run",
+        "models/imagine-your-goals.yaml",
+        "--proxies",
+        "models/proxies/north-west.yaml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("\"id\": \"north-west\""));
 }
 
 #[test]
 fn unknown_proxy_set_suggests_the_nearest() {
-    let out = sroi(&["run", "models/imagine-your-goals.yaml", "--proxies", "londn"]);
+    let out = sroi(&[
+        "run",
+        "models/imagine-your-goals.yaml",
+        "--proxies",
+        "londn",
+    ]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("proxy set `londn`: cannot read the proxy set: no such file"), "{}", out.stderr);
-    assert!(out.stderr.contains("did you mean `london`?"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("proxy set `londn`: cannot read the proxy set: no such file"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `london`?"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.stdout, "", "no half report");
 }
 
 #[test]
 fn set_overrides_a_param_and_rejects_unknown_ones() {
-    let out = sroi(&["run", "tests/conformance/valid/params.yaml", "--set", "referals=5"]);
+    let out = sroi(&[
+        "run",
+        "tests/conformance/valid/params.yaml",
+        "--set",
+        "referals=5",
+    ]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("the model has no param `referals`"), "{}", out.stderr);
-    assert!(out.stderr.contains("did you mean `referrals`?"), "{}", out.stderr);
-    let out = sroi(&["run", "tests/conformance/valid/params.yaml", "--set", "referrals=abc"]);
+    assert!(
+        out.stderr.contains("the model has no param `referals`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `referrals`?"),
+        "{}",
+        out.stderr
+    );
+    let out = sroi(&[
+        "run",
+        "tests/conformance/valid/params.yaml",
+        "--set",
+        "referrals=abc",
+    ]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("`abc` is not a number"), "{}", out.stderr);
-    let out = sroi(&["run", "tests/conformance/valid/params.yaml", "--set", "referrals=150", "--format", "json"]);
+    assert!(
+        out.stderr.contains("`abc` is not a number"),
+        "{}",
+        out.stderr
+    );
+    let out = sroi(&[
+        "run",
+        "tests/conformance/valid/params.yaml",
+        "--set",
+        "referrals=150",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("\"referrals\": \"150\""), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\"referrals\": \"150\""),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn missing_model_file_is_exit_1_with_the_path() {
     let out = sroi(&["run", "models/nope.yaml"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("models/nope.yaml: cannot read the model: no such file"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("models/nope.yaml: cannot read the model: no such file"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn check_reports_every_file_and_fails_if_any_is_invalid() {
-    let out = sroi(&["check", WORKED, "models/nope.yaml", "models/proxies/uk.yaml"]);
+    let out = sroi(&[
+        "check",
+        WORKED,
+        "models/nope.yaml",
+        "models/proxies/uk.yaml",
+    ]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains(&format!("ok      {WORKED}")), "{}", out.stdout);
-    assert!(out.stdout.contains("invalid models/nope.yaml"), "{}", out.stdout);
-    assert!(out.stdout.contains("ok      models/proxies/uk.yaml  proxy set"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("ok      {WORKED}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("invalid models/nope.yaml"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("ok      models/proxies/uk.yaml  proxy set"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

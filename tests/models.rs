@@ -17,7 +17,10 @@ fn every_shipped_model_runs_and_matches_its_snapshots() {
 
         let table = sroi(&["run", &model]);
         assert_eq!(table.code, 0, "{model}: {}", table.stderr);
-        assert!(table.stdout.contains("of social value per £1 invested"), "{model}");
+        assert!(
+            table.stdout.contains("of social value per £1 invested"),
+            "{model}"
+        );
         insta::assert_snapshot!("table", table.stdout);
     });
 }
@@ -37,7 +40,11 @@ fn every_regional_set_changes_only_what_it_overrides() {
         let path = format!("models/proxies/{region}.yaml");
         let out = sroi(&["check", &path]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(out.stdout.contains(&format!("{region} → uk")), "{}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("{region} → uk")),
+            "{}",
+            out.stdout
+        );
     }
 }
 

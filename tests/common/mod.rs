@@ -1,7 +1,7 @@
 //! Runs the CLI in-process, capturing what it prints.
 #![allow(dead_code)]
 
-use sroi::cli::{run, Io};
+use sroi::cli::{Io, run};
 use sroi::diagnostic::Style;
 
 pub struct Output {
@@ -13,7 +13,11 @@ pub struct Output {
 /// `sroi ARGS...` from the crate root, with plain (colourless) diagnostics.
 pub fn sroi(args: &[&str]) -> Output {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = Io { stdout: &mut out, stderr: &mut err, style: Style::Plain };
+    let mut io = Io {
+        stdout: &mut out,
+        stderr: &mut err,
+        style: Style::Plain,
+    };
     let mut argv = vec!["sroi"];
     argv.extend_from_slice(args);
     let code = run(argv, &mut io);
@@ -27,5 +31,8 @@ pub fn sroi(args: &[&str]) -> Output {
 /// Path of a file relative to the crate root, as the tests pass it on the command line.
 pub fn relative(path: &std::path::Path) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
