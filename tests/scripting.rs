@@ -258,11 +258,14 @@ fn a_runtime_error_in_an_expression_points_at_the_yaml_line() {
 fn an_expression_must_give_a_valid_number() {
     let err = error_of(&model("= \\\"many\\\"", ""));
     assert!(
-        err.contains("the expression gave a string instead of a number"),
+        err.contains("`quantity`: the expression `= \"many\"` gave a string instead of a number"),
         "{err}"
     );
     let err = error_of(&model("= 0 - 5", ""));
-    assert!(err.contains("the expression gave -5 is negative"), "{err}");
+    assert!(
+        err.contains("`quantity`: the expression `= 0 - 5` gave -5, which is below zero"),
+        "{err}"
+    );
 }
 
 #[test]

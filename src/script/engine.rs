@@ -29,14 +29,17 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
+        // Rhai counts a whole data table against the map and string limits (every cell of
+        // every row), so these are sized for evidence tables of a few hundred thousand
+        // cells; the operations limit is what stops a runaway loop.
         Limits {
             operations: 2_000_000,
             call_levels: 48,
             expression_depth: 64,
             function_expression_depth: 32,
-            string_size: 100_000,
+            string_size: 16 * 1024 * 1024,
             array_size: 1_000_000,
-            map_size: 10_000,
+            map_size: 4_000_000,
             modules: 32,
         }
     }

@@ -264,7 +264,9 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
         EvalAltResult::ErrorDataTooLarge(what, _) => (
             format!("{what} grew beyond the limit (strings {} characters, arrays {} items, maps {} entries)",
                 limits.string_size, limits.array_size, limits.map_size),
-            "look for a loop that keeps growing a string, array or map".to_owned(),
+            "look for a loop that keeps growing a string, array or map; a data table counts \
+             every cell against these limits"
+                .to_owned(),
         ),
         EvalAltResult::ErrorTooManyModules(_) => (
             format!("more than {} modules imported", limits.modules),

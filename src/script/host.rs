@@ -437,10 +437,7 @@ fn script_functions(ast: &AST, file: &SourceFile) -> Vec<ScriptFunction> {
     let mut out: Vec<ScriptFunction> = ast
         .iter_functions()
         .map(|f| {
-            let pattern = format!("fn {}", f.name);
-            let at = file
-                .text()
-                .find(&pattern)
+            let at = definition(file.text(), f.name)
                 .map_or_else(|| file.name.clone(), |i| file.locate(Span::new(i, 0)));
             ScriptFunction {
                 name: f.name.to_string(),
@@ -453,9 +450,35 @@ fn script_functions(ast: &AST, file: &SourceFile) -> Vec<ScriptFunction> {
     out
 }
 
+/// Byte offset of `fn name(` in a script: the whole name, not a longer one it starts.
+fn definition(text: &str, name: &str) -> Option<usize> {
+    let pattern = format!("fn {name}");
+    text.match_indices(&pattern).map(|(i, _)| i).find(|&i| {
+        let after = text
+            .get(i.saturating_add(pattern.len())..)
+            .unwrap_or_default();
+        let before_ok = i == 0
+            || text
+                .get(..i)
+                .is_some_and(|b| b.ends_with(|c: char| !c.is_alphanumeric() && c != '_'));
+        before_ok && after.trim_start().starts_with('(')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::engine::documented_functions;
+
+    #[test]
+    fn a_definition_is_found_by_its_whole_name() {
+        let text = "fn no_longer_lonely_rows(r) { r }\n\nfn no_longer_lonely (r) { 1 }\n";
+        assert_eq!(
+            super::definition(text, "no_longer_lonely"),
+            text.find("fn no_longer_lonely (")
+        );
+        assert_eq!(super::definition(text, "no_longer_lonely_rows"), Some(0));
+        assert_eq!(super::definition(text, "lonely"), None);
+    }
 
     #[test]
     fn the_engine_documents_the_functions_it_registers() {

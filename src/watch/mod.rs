@@ -200,7 +200,6 @@ impl Session {
     }
 
     fn show(&mut self, outcome: Outcome, took: Duration, io: &mut Io<'_>) {
-        self.evaluations = self.evaluations.saturating_add(1);
         let n = self.evaluations;
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -325,6 +324,8 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         let started = Instant::now();
         let (outcome, used, fingerprint) = session.evaluate();
         let took = started.elapsed();
+        // Every evaluation is numbered, shown or not, so a log shows when one was skipped.
+        session.evaluations = session.evaluations.saturating_add(1);
         let unchanged =
             session.fingerprint == Some(fingerprint) && matches!(outcome, Outcome::Good { .. });
         if !unchanged {

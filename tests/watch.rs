@@ -1,0 +1,353 @@
+//! `sroi watch` driven by real edits of every kind editors make. Each test waits on the
+//! output, never on a fixed sleep, so it passes on a loaded machine.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PATIENCE: Duration = Duration::from_secs(40);
+
+const MODEL: &str = r#"sroi: 1
+id: w
+name: Watched
+currency: GBP
+proxies: uk
+script: ../scripts/w.rhai
+data:
+  survey: data/survey.csv
+stakeholders:
+  - id: people
+  - id: funder
+inputs:
+  - stakeholder: funder
+    value: 1000
+outcomes:
+  - id: better
+    stakeholder: people
+    quantity: "= improved(table(\"survey\"))"
+    proxy: wellbeing
+    duration: 1
+"#;
+
+struct Watch {
+    child: Child,
+    output: Arc<Mutex<String>>,
+    dir: tempfile::TempDir,
+}
+
+impl Watch {
+    fn start(extra: &[&str]) -> Watch {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("models/data")).unwrap();
+        fs::create_dir_all(root.join("models/proxies")).unwrap();
+        fs::create_dir_all(root.join("scripts")).unwrap();
+        fs::write(root.join("models/w.yaml"), MODEL).unwrap();
+        fs::write(
+            root.join("models/data/survey.csv"),
+            "id,before,after\n1,40,45\n2,41,42\n3,30,36\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("scripts/w.rhai"),
+            "fn improved(rows) { rows.filter(|r| r.after - r.before >= 3).len() }\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("models/proxies/uk.yaml"),
+            "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  wellbeing: { value: 100, source: test }\n",
+        )
+        .unwrap();
+        let mut args = vec!["watch", "models/w.yaml", "--format", "json"];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sroi"))
+            .args(&args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&output);
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let w = Watch { child, output, dir };
+        w.wait_for_evaluation(1);
+        w
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn text(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// The output of evaluation `n` (its status line and what follows), once it appears
+    /// in full (the next status line, or a short quiet spell, ends it).
+    fn wait_for_evaluation(&self, n: usize) -> String {
+        let marker = format!("==> evaluation {n} ");
+        let started = Instant::now();
+        loop {
+            let text = self.text();
+            if let Some(start) = text.find(&marker) {
+                let rest = &text[start..];
+                let complete = rest[1..]
+                    .find("\n==> ")
+                    .map(|end| rest[..end + 1].to_owned());
+                if let Some(section) = complete {
+                    return section;
+                }
+                // The last section: complete when the JSON report has closed.
+                if rest.trim_end().ends_with('}')
+                    || rest.contains("failed") && rest.contains("found")
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                    return self.text()[start..].to_owned();
+                }
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "no evaluation {n} within {PATIENCE:?}; output so far:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn evaluation_count(&self) -> usize {
+        self.text().matches("==> evaluation ").count()
+    }
+
+    fn write(&self, p: &str, text: &str) {
+        fs::write(self.path(p), text).unwrap();
+    }
+
+    fn model_with_quantity(&self, q: &str) -> String {
+        MODEL.replace(r#""= improved(table(\"survey\"))""#, q)
+    }
+
+    fn interrupt(mut self) -> i32 {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(started.elapsed() < PATIENCE, "watch did not stop on Ctrl-C");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn quantity(section: &str) -> String {
+    let line = section
+        .lines()
+        .find(|l| l.contains("\"quantity\""))
+        .unwrap_or_default();
+    line.split('"').nth(3).unwrap_or_default().to_owned()
+}
+
+#[test]
+fn first_evaluation_reports_the_model() {
+    let w = Watch::start(&[]);
+    let first = w.wait_for_evaluation(1);
+    assert!(first.contains("ratio 0.19"), "{first}");
+    assert_eq!(quantity(&first), "2");
+    assert!(!first.contains('\u{1b}'), "no escape codes when piped");
+    assert_eq!(w.interrupt(), 0);
+}
+
+#[test]
+fn an_in_place_write_re_evaluates() {
+    let w = Watch::start(&[]);
+    w.write("models/w.yaml", &w.model_with_quantity("7"));
+    let second = w.wait_for_evaluation(2);
+    assert_eq!(quantity(&second), "7");
+    assert!(second.contains("ratio 0.19 -> 0.68 (+0.48)"), "{second}");
+    assert!(second.contains("changed most: better +£483.09"), "{second}");
+}
+
+#[test]
+fn write_temp_then_rename_re_evaluates() {
+    let w = Watch::start(&[]);
+    w.write("models/.w.yaml.tmp123", &w.model_with_quantity("8"));
+    fs::rename(w.path("models/.w.yaml.tmp123"), w.path("models/w.yaml")).unwrap();
+    assert_eq!(quantity(&w.wait_for_evaluation(2)), "8");
+    // And again: the watch survived the rename.
+    w.write("models/.w.yaml.tmp456", &w.model_with_quantity("9"));
+    fs::rename(w.path("models/.w.yaml.tmp456"), w.path("models/w.yaml")).unwrap();
+    assert_eq!(quantity(&w.wait_for_evaluation(3)), "9");
+}
+
+#[test]
+fn vim_backup_rename_re_evaluates_once() {
+    let w = Watch::start(&[]);
+    // vim: rename the file to a backup, write the new file, delete the backup.
+    fs::rename(w.path("models/w.yaml"), w.path("models/w.yaml~")).unwrap();
+    w.write("models/w.yaml", &w.model_with_quantity("5"));
+    fs::remove_file(w.path("models/w.yaml~")).unwrap();
+    let section = w.wait_for_evaluation(2);
+    assert_eq!(quantity(&section), "5", "{section}");
+}
+
+#[test]
+fn delete_then_recreate_waits_then_recovers() {
+    let w = Watch::start(&[]);
+    fs::remove_file(w.path("models/w.yaml")).unwrap();
+    let gone = w.wait_for_evaluation(2);
+    assert!(gone.contains("failed"), "{gone}");
+    assert!(
+        gone.contains("cannot read the model: no such file"),
+        "{gone}"
+    );
+    assert!(
+        gone.contains("the last good report (evaluation 1) is stale"),
+        "{gone}"
+    );
+    w.write("models/w.yaml", &w.model_with_quantity("4"));
+    assert_eq!(quantity(&w.wait_for_evaluation(3)), "4");
+}
+
+#[test]
+fn swap_backup_and_output_files_never_trigger() {
+    let w = Watch::start(&["--out", "models/report.json"]);
+    // Editors' side files and the tool's own output: none of these is a file the model uses.
+    for side in [
+        "models/.w.yaml.swp",
+        "models/4913",
+        "models/w.yaml~",
+        "models/data/.~lock.survey.csv#",
+    ] {
+        w.write(side, "x");
+    }
+    // Give the watcher time to see them (a negative can only be shown by waiting).
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(w.evaluation_count(), 1, "{}", w.text());
+    w.write("models/w.yaml", &w.model_with_quantity("3"));
+    let section = w.wait_for_evaluation(2);
+    assert_eq!(quantity(&section), "3");
+    let written: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(w.path("models/report.json")).unwrap()).unwrap();
+    assert_eq!(written["outcomes"][0]["quantity"], "3");
+}
+
+#[test]
+fn a_broken_script_shows_the_error_and_keeps_the_last_report_then_recovers() {
+    let w = Watch::start(&[]);
+    w.write(
+        "scripts/w.rhai",
+        "fn improved(rows) { rows.filter(|r| r.after - r.before >= 3).len( }\n",
+    );
+    let broken = w.wait_for_evaluation(2);
+    assert!(broken.contains("failed"), "{broken}");
+    assert!(broken.contains("script syntax"), "{broken}");
+    assert!(broken.contains("scripts/w.rhai:1:"), "{broken}");
+    w.write(
+        "scripts/w.rhai",
+        "fn improved(rows) { rows.filter(|r| r.after - r.before >= 1).len() }\n",
+    );
+    assert_eq!(quantity(&w.wait_for_evaluation(3)), "3");
+}
+
+#[test]
+fn a_deleted_then_recreated_csv_recovers() {
+    let w = Watch::start(&[]);
+    fs::remove_file(w.path("models/data/survey.csv")).unwrap();
+    let gone = w.wait_for_evaluation(2);
+    assert!(
+        gone.contains("cannot read the data table: no such file"),
+        "{gone}"
+    );
+    w.write("models/data/survey.csv", "id,before,after\n1,40,45\n");
+    assert_eq!(quantity(&w.wait_for_evaluation(3)), "1");
+}
+
+#[test]
+fn proxy_set_changes_are_followed() {
+    let w = Watch::start(&[]);
+    w.write(
+        "models/proxies/uk.yaml",
+        "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  wellbeing: { value: 200, source: test }\n",
+    );
+    let section = w.wait_for_evaluation(2);
+    assert!(section.contains("\"value\": \"200.00\""), "{section}");
+}
+
+#[test]
+fn a_burst_of_saves_gives_one_evaluation_of_the_final_content() {
+    let w = Watch::start(&["--debounce", "400"]);
+    for q in ["11", "12", "13", "14", "15"] {
+        w.write("models/w.yaml", &w.model_with_quantity(q));
+    }
+    let section = w.wait_for_evaluation(2);
+    assert_eq!(quantity(&section), "15", "{section}");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(w.evaluation_count(), 2, "{}", w.text());
+}
+
+#[test]
+fn files_no_longer_used_stop_being_watched() {
+    let w = Watch::start(&[]);
+    w.write(
+        "models/data/other.csv",
+        "id,before,after\n1,1,9\n2,1,9\n3,1,9\n4,1,9\n",
+    );
+    w.write(
+        "models/w.yaml",
+        &MODEL.replace("data/survey.csv", "data/other.csv"),
+    );
+    assert_eq!(quantity(&w.wait_for_evaluation(2)), "4");
+    // The old table is no longer used: editing it changes nothing.
+    w.write("models/data/survey.csv", "id,before,after\n1,1,9\n");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(w.evaluation_count(), 2, "{}", w.text());
+    // The new one is followed.
+    w.write("models/data/other.csv", "id,before,after\n1,1,9\n");
+    assert_eq!(quantity(&w.wait_for_evaluation(3)), "1");
+}
+
+#[test]
+fn polling_follows_edits_too() {
+    let w = Watch::start(&["--poll"]);
+    w.write("models/w.yaml", &w.model_with_quantity("6"));
+    assert_eq!(quantity(&w.wait_for_evaluation(2)), "6");
+}
+
+#[test]
+fn ctrl_c_exits_cleanly() {
+    let w = Watch::start(&[]);
+    assert_eq!(w.interrupt(), 0);
+}
+
+#[allow(dead_code)]
+fn exists(p: &Path) -> bool {
+    p.exists()
+}
