@@ -1,7 +1,13 @@
-//! Evidence tables: CSV files read once per load into Rhai arrays of maps.
+//! Evidence tables: CSV files read once per load into Rhai arrays of rows.
 //!
 //! Numeric cells become exact decimals (never through binary floating point), empty
 //! cells become `()`, anything else stays text.
+//!
+//! A row reads like a map keyed by the header (`row.after`, `row["after"]`, `keys`,
+//! `"after" in row`) but is read-only and shared, not copied: passing a table of
+//! thousands of rows to a function costs one pointer per row, and Rhai's size limits
+//! count a row once rather than cell by cell. A misspelt column is an error that names
+//! the table's header. `row.to_map()` gives an ordinary, editable map.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -10,6 +16,39 @@ use rhai::{Array, Dynamic, Map};
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
+
+/// One row of a table, as scripts see it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub cells: Arc<Map>,
+    pub table: Arc<TableInfo>,
+}
+
+/// What a row knows about its table, for messages.
+#[derive(Debug)]
+pub struct TableInfo {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+impl Row {
+    /// The cell in `column`, or an error naming the table's columns.
+    pub fn get(&self, column: &str) -> Result<Dynamic, (String, String)> {
+        if let Some(v) = self.cells.get(column) {
+            return Ok(v.clone());
+        }
+        let t = &self.table;
+        let columns = t.columns.join(", ");
+        let help = match crate::suggest::closest(column, t.columns.iter().map(String::as_str)) {
+            Some(near) => format!(
+                "did you mean `{near}`? Table `{}` has columns: {columns}",
+                t.name
+            ),
+            None => format!("table `{}` has columns: {columns}", t.name),
+        };
+        Err((format!("no column `{column}` in table `{}`", t.name), help))
+    }
+}
 
 /// One loaded table.
 #[derive(Debug, Clone)]
@@ -74,6 +113,10 @@ pub fn read(name: &str, file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
             ));
         }
     }
+    let info = Arc::new(TableInfo {
+        name: name.to_owned(),
+        columns: columns.clone(),
+    });
     let mut rows = Array::new();
     for record in reader.records() {
         let record = match record {
@@ -103,7 +146,10 @@ pub fn read(name: &str, file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
         for (column, value) in columns.iter().zip(record.iter()) {
             row.insert(column.as_str().into(), cell(value));
         }
-        rows.push(Dynamic::from_map(row));
+        rows.push(Dynamic::from(Row {
+            cells: Arc::new(row),
+            table: Arc::clone(&info),
+        }));
     }
     Ok(Table {
         name: name.to_owned(),
@@ -140,11 +186,17 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_maps_keyed_by_header() {
+    fn rows_are_keyed_by_header() {
         let file = SourceFile::new(Path::new("t.csv"), "id,score\na,3.5\nb,\n");
         let table = read("s", &file).unwrap();
         assert_eq!(table.columns, ["id", "score"]);
-        let second = table.rows[1].clone().cast::<Map>();
-        assert!(second["score"].is_unit());
+        let second = table.rows[1].clone().cast::<Row>();
+        assert!(second.get("score").unwrap().is_unit());
+        let (message, help) = second.get("scor").unwrap_err();
+        assert_eq!(message, "no column `scor` in table `s`");
+        assert_eq!(
+            help,
+            "did you mean `score`? Table `s` has columns: id, score"
+        );
     }
 }
