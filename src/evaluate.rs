@@ -136,6 +136,8 @@ pub struct Evaluation {
     pub horizon: u32,
     pub factors: Vec<Decimal>,
     pub params: Vec<(String, Decimal)>,
+    /// Where each of `params` came from, in the same order.
+    pub param_origins: Vec<Origin>,
     pub inputs: Vec<InputRow>,
     pub outputs: Vec<OutputRow>,
     pub outcomes: Vec<OutcomeRow>,
@@ -158,6 +160,16 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// The script functions an expression calls, with where each is defined.
+    fn calls(&self, text: &str) -> Vec<(String, String)> {
+        self.host
+            .functions()
+            .iter()
+            .filter(|f| text.contains(&format!("{}(", f.name)))
+            .map(|f| (f.name.clone(), f.at.clone()))
+            .collect()
+    }
+
     fn number(&mut self, field: &NumberField, what: &str) -> Option<(Decimal, Origin)> {
         let at = |span: Option<crate::diagnostic::Span>| {
             span.map_or_else(String::new, |s| self.model.file.locate(s))
@@ -246,6 +258,28 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
         .params
         .iter()
         .filter_map(|p| Some((p.name.value.clone(), *evaluated.get(&p.name.value)?)))
+        .collect();
+    // Where each param came from (its value was computed at load, in order).
+    let param_origins: Vec<Origin> = model
+        .params
+        .iter()
+        .filter(|p| evaluated.contains_key(&p.name.value))
+        .map(|p| {
+            let at = p
+                .value
+                .span
+                .map_or_else(String::new, |s| model.file.locate(s));
+            match &p.value.source {
+                NumberSource::Literal(_) => Origin::Literal { at },
+                NumberSource::Default(_) => Origin::Default,
+                NumberSource::Override(_) => Origin::Override,
+                NumberSource::Expression(text) => Origin::Expression {
+                    text: text.clone(),
+                    at,
+                    calls: r.calls(text),
+                },
+            }
+        })
         .collect();
     let stakeholder_index = |id: &str| model.stakeholders.iter().position(|s| s.id.value == id);
 
@@ -454,6 +488,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
         horizon: results.horizon,
         factors: results.factors,
         params,
+        param_origins,
         inputs,
         outputs,
         outcomes: rows,

@@ -167,8 +167,12 @@ pub fn text(e: &Evaluation, only: Option<&str>) -> String {
         ));
         if !e.params.is_empty() {
             out.push_str("\nParams\n");
-            for (name, value) in &e.params {
-                out.push_str(&format!("  {name} = {}\n", plain(*value)));
+            for ((name, value), origin) in e.params.iter().zip(&e.param_origins) {
+                out.push_str(&format!(
+                    "  {name} = {}  ({})\n",
+                    plain(*value),
+                    origin_text(origin)
+                ));
             }
         }
         out.push_str("\nInputs\n");
@@ -266,6 +270,13 @@ pub fn json(e: &Evaluation, only: Option<&str>) -> String {
         }
     }
     value["discount_rate_origin"] = origin_json(&e.discount_origin);
+    value["param_origins"] = Value::Object(
+        e.params
+            .iter()
+            .zip(&e.param_origins)
+            .map(|((name, _), o)| (name.clone(), origin_json(o)))
+            .collect(),
+    );
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
