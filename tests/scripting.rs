@@ -171,7 +171,7 @@ fn error_of(p: &Project) -> String {
 fn a_misspelt_column_names_the_column_and_the_header() {
     let script = "fn total(rows) { let n = 0; for row in rows { n += row.aftr; } n }\n";
     let err = error_of(&model(r#"= total(table(\"survey\"))"#, script));
-    assert!(err.contains("no column or property `aftr`"), "{err}");
+    assert!(err.contains("no column `aftr` in table `survey`"), "{err}");
     assert!(
         err.contains("did you mean `after`? Table `survey` has columns: id, before, after"),
         "{err}"
