@@ -74,7 +74,7 @@ fn load_cache_reuses_unchanged_parts_and_rebuilds_changed_ones() {
     std::fs::write(root.join("models/m.yaml"), model).unwrap();
     let path = root.join("models/m.yaml");
     let mut cache = sroi::project::LoadCache::default();
-    let mut load = |cache: &mut sroi::project::LoadCache| {
+    let load = |cache: &mut sroi::project::LoadCache| {
         let mut files = DiskFiles::default();
         let file = files.read(&path).unwrap();
         let (project, _) =
