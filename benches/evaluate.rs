@@ -90,5 +90,40 @@ fn bench_scripts(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, bench_scripts);
+/// A one-outcome project whose quantity calls `f()` from `script`.
+fn hostile_project(script: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("models")).expect("dirs");
+    std::fs::create_dir_all(root.join("scripts")).expect("dirs");
+    std::fs::write(root.join("scripts/h.rhai"), script).expect("script");
+    std::fs::write(
+        root.join("models/h.yaml"),
+        "sroi: 1\nid: h\nname: H\ncurrency: GBP\nscript: ../scripts/h.rhai\nstakeholders:\n  - id: p\n\
+         outcomes:\n  - id: o\n    stakeholder: p\n    quantity: \"= f()\"\n    proxy: { value: 1, source: bench }\n    duration: 1\n",
+    )
+    .expect("model");
+    dir
+}
+
+/// How long a runaway script runs before the sandbox stops it.
+fn bench_hostile(c: &mut Criterion) {
+    let cases = [
+        ("endless-loop", "fn f() { loop { } }"),
+        ("doubling-string", "fn f() { let s = \"ab\"; loop { s += s; } }"),
+        ("doubling-array", "fn f() { let a = [1]; loop { a += a; } }"),
+        ("deep-recursion", "fn f() { f() + 1 }"),
+    ];
+    let mut group = c.benchmark_group("hostile");
+    group.sample_size(10);
+    for (name, script) in cases {
+        let dir = hostile_project(script);
+        let path = dir.path().join("models/h.yaml");
+        let (project, _) = load(&mut DiskFiles::default(), &path, &LoadOptions::default()).expect("loads");
+        group.bench_function(name, |b| b.iter(|| evaluate(&project).expect_err("the sandbox stops it")));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_scripts, bench_hostile);
 criterion_main!(benches);
