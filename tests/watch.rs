@@ -100,14 +100,21 @@ impl Watch {
         self.output.lock().unwrap().clone()
     }
 
-    /// The output of evaluation `n` (its status line and what follows), once it appears
-    /// in full (the next status line, or a short quiet spell, ends it).
+    /// The output of the first evaluation numbered `n` or later (its status line and what
+    /// follows), once it appears in full. "Or later": an event that changed nothing is
+    /// evaluated but not shown, so numbers can skip.
     fn wait_for_evaluation(&self, n: usize) -> String {
-        let marker = format!("==> evaluation {n} ");
         let started = Instant::now();
         loop {
             let text = self.text();
-            if let Some(start) = text.find(&marker) {
+            let found = text.match_indices("==> evaluation ").find(|(i, m)| {
+                text[i + m.len()..]
+                    .split(' ')
+                    .next()
+                    .and_then(|k| k.parse::<usize>().ok())
+                    .is_some_and(|k| k >= n)
+            });
+            if let Some((start, _)) = found {
                 let rest = &text[start..];
                 let complete = rest[1..]
                     .find("\n==> ")
