@@ -110,7 +110,10 @@ fn hostile_project(script: &str) -> tempfile::TempDir {
 fn bench_hostile(c: &mut Criterion) {
     let cases = [
         ("endless-loop", "fn f() { loop { } }"),
-        ("doubling-string", "fn f() { let s = \"ab\"; loop { s += s; } }"),
+        (
+            "doubling-string",
+            "fn f() { let s = \"ab\"; loop { s += s; } }",
+        ),
         ("doubling-array", "fn f() { let a = [1]; loop { a += a; } }"),
         ("deep-recursion", "fn f() { f() + 1 }"),
     ];
@@ -119,8 +122,11 @@ fn bench_hostile(c: &mut Criterion) {
     for (name, script) in cases {
         let dir = hostile_project(script);
         let path = dir.path().join("models/h.yaml");
-        let (project, _) = load(&mut DiskFiles::default(), &path, &LoadOptions::default()).expect("loads");
-        group.bench_function(name, |b| b.iter(|| evaluate(&project).expect_err("the sandbox stops it")));
+        let (project, _) =
+            load(&mut DiskFiles::default(), &path, &LoadOptions::default()).expect("loads");
+        group.bench_function(name, |b| {
+            b.iter(|| evaluate(&project).expect_err("the sandbox stops it"))
+        });
     }
     group.finish();
 }

@@ -358,3 +358,63 @@ fn ctrl_c_exits_cleanly() {
 fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// On a terminal the screen is redrawn: run under `script`, which gives the process a
+/// pseudo-terminal. (`script` is part of util-linux, on every Debian machine.)
+#[test]
+fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: `script` is not installed, so no terminal can be simulated");
+        return;
+    }
+    let w = Watch::start(&[]);
+    let root = w.dir.path();
+    let command = format!(
+        "timeout -s INT 6 {} watch models/w.yaml",
+        env!("CARGO_BIN_EXE_sroi")
+    );
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&screen);
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let wait_for = |needle: &str| {
+        let started = Instant::now();
+        while !screen.lock().unwrap().contains(needle) {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "no {needle:?} on screen:\n{}",
+                screen.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for("── evaluation 1 ·");
+    w.write("models/w.yaml", &w.model_with_quantity("7"));
+    wait_for("ratio 0.19 -> 0.68 (+0.48)");
+    let _ = child.wait();
+    reader.join().unwrap();
+    let text = screen.lock().unwrap().clone();
+    assert!(
+        text.contains("\u{1b}[H\u{1b}[2J"),
+        "the screen is cleared and redrawn:\n{text}"
+    );
+    assert!(text.contains("of social value per £1 invested"), "{text}");
+}
