@@ -165,7 +165,7 @@ impl Resolver<'_> {
         self.host
             .functions()
             .iter()
-            .filter(|f| text.contains(&format!("{}(", f.name)))
+            .filter(|f| calls_function(text, &f.name))
             .map(|f| (f.name.clone(), f.at.clone()))
             .collect()
     }
@@ -179,23 +179,14 @@ impl Resolver<'_> {
             NumberSource::Default(d) => Some((*d, Origin::Default)),
             NumberSource::Override(d) => Some((*d, Origin::Override)),
             NumberSource::Expression(text) => match self.host.evaluate(field, what) {
-                Ok(v) => {
-                    let calls = self
-                        .host
-                        .functions()
-                        .iter()
-                        .filter(|f| text.contains(&format!("{}(", f.name)))
-                        .map(|f| (f.name.clone(), f.at.clone()))
-                        .collect();
-                    Some((
-                        v,
-                        Origin::Expression {
-                            text: text.clone(),
-                            at: at(field.span),
-                            calls,
-                        },
-                    ))
-                }
+                Ok(v) => Some((
+                    v,
+                    Origin::Expression {
+                        text: text.clone(),
+                        at: at(field.span),
+                        calls: self.calls(text),
+                    },
+                )),
                 Err(d) => {
                     self.diagnostics.push(d);
                     None
@@ -203,6 +194,16 @@ impl Resolver<'_> {
             },
         }
     }
+}
+
+/// Whether `text` calls `name(` as a whole name (`lonely(` is not in `less_lonely(`).
+fn calls_function(text: &str, name: &str) -> bool {
+    let pattern = format!("{name}(");
+    text.match_indices(&pattern).any(|(i, _)| {
+        text.get(..i).is_none_or(|before| {
+            !before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+        })
+    })
 }
 
 /// Apply `--set` overrides to a copy of the model's params.
@@ -233,7 +234,8 @@ pub fn apply_overrides(model: &mut Model, overrides: &Overrides) -> Diagnostics 
         match number::parse_literal(text, NumberKind::Signed) {
             Ok(value) => param.value.source = NumberSource::Override(value),
             Err(e) => out.push(
-                Diagnostic::error(format!("--set {name}={text}: {}", e.message)).help(e.help),
+                Diagnostic::error(format!("--set {name}={text}: {}", e.message))
+                    .help(format!("--set takes a number, e.g. `--set {name}=150`")),
             ),
         }
     }

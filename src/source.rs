@@ -5,21 +5,42 @@
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+
+/// Paths read (or looked for) outside `Files::read`, e.g. by the script host's module
+/// resolver, which runs inside the Rhai engine.
+pub type Recorder = Arc<Mutex<BTreeSet<PathBuf>>>;
 
 /// Where model, proxy, script and data files come from.
 pub trait Files {
     fn read(&mut self, path: &Path) -> io::Result<Arc<SourceFile>>;
-    /// Whether a file exists (for "did you mean" listings, not for reading).
+    /// The names in a folder (for "did you mean" listings, not for reading).
     fn list_dir(&mut self, dir: &Path) -> Vec<String>;
+    /// Where other readers should note the paths they use, if anyone is listening.
+    fn recorder(&self) -> Option<Recorder> {
+        None
+    }
 }
 
 /// Files on disk, with a record of what was read.
 #[derive(Debug, Default)]
 pub struct DiskFiles {
     pub read: BTreeSet<PathBuf>,
+    /// Paths used by readers that do not go through `read` (imported script modules).
+    pub others: Recorder,
+}
+
+impl DiskFiles {
+    /// Every path read or looked for, by any reader.
+    pub fn used(&self) -> Vec<PathBuf> {
+        let mut all = self.read.clone();
+        if let Ok(others) = self.others.lock() {
+            all.extend(others.iter().cloned());
+        }
+        all.into_iter().collect()
+    }
 }
 
 /// Largest file sroi will read. Models are a few kilobytes; this guards against a path
@@ -47,6 +68,10 @@ impl Files for DiskFiles {
             ))
         })?;
         Ok(SourceFile::new(path, text))
+    }
+
+    fn recorder(&self) -> Option<Recorder> {
+        Some(Arc::clone(&self.others))
     }
 
     fn list_dir(&mut self, dir: &Path) -> Vec<String> {

@@ -373,3 +373,81 @@ fn path_helper_is_inside_the_temp_dir() {
     let p = model("= 1", "");
     assert!(Path::new(&p.path("models/m.yaml")).exists());
 }
+
+#[test]
+fn modules_that_import_each_other_are_an_error_not_a_crash() {
+    let p = model("= f()", "import \"lib/a\" as a;\nfn f() { a::x() }\n");
+    fs::write(
+        p.path("scripts/lib/a.rhai"),
+        "import \"lib/b\" as b;\nfn x() { 1 }\n",
+    )
+    .unwrap();
+    fs::write(
+        p.path("scripts/lib/b.rhai"),
+        "import \"lib/a\" as a;\nfn y() { 2 }\n",
+    )
+    .unwrap();
+    let err = error_of(&p);
+    assert!(
+        err.contains("modules import each other in a cycle"),
+        "{err}"
+    );
+    assert!(err.contains("\"lib/a\" → \"lib/b\" → \"lib/a\""), "{err}");
+}
+
+#[test]
+fn closures_are_not_listed_as_script_functions_and_calls_match_whole_names() {
+    let script = "fn lonely() { 1 }\nfn less_lonely() { [1, 2].filter(|x| x > 1).len() }\n";
+    let p = model("= less_lonely()", script);
+    let out = sroi(&["functions", &p.path("models/m.yaml")]);
+    assert!(!out.stdout.contains("anon$"), "{}", out.stdout);
+    let out = sroi(&["explain", &p.path("models/m.yaml")]);
+    assert!(
+        out.stdout.contains("calls script function less_lonely()"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("calls script function lonely()"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_param_sees_only_the_params_above_it_even_when_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    let base = "sroi: 1\nid: m\nname: M\ncurrency: GBP\nstakeholders:\n  - id: s\noutcomes:\n  - id: o\n    stakeholder: s\n    quantity: \"= a\"\n    proxy: { value: 1, source: t }\n    duration: 1\n";
+    fs::write(
+        &path,
+        format!("{base}params:\n  a: \"= 1\"\n  b: \"= a + 1\"\n"),
+    )
+    .unwrap();
+    let mut cache = sroi::project::LoadCache::default();
+    let mut load = || {
+        let mut files = sroi::source::DiskFiles::default();
+        let file = sroi::source::Files::read(&mut files, &path).unwrap();
+        sroi::project::load_cached(
+            &mut files,
+            &file,
+            &sroi::project::LoadOptions::default(),
+            &mut cache,
+        )
+        .map(|(p, _)| {
+            sroi::evaluate::evaluate(&p).unwrap().outcomes[0]
+                .quantity
+                .to_string()
+        })
+        .map_err(|d| sroi::diagnostic::render(&d, sroi::diagnostic::Style::Plain))
+    };
+    assert_eq!(load().unwrap(), "1");
+    // Now `a` uses `b`, which comes after it: an error, not the last load's `b`.
+    fs::write(
+        &path,
+        format!("{base}params:\n  a: \"= b + 10\"\n  b: \"= 5\"\n"),
+    )
+    .unwrap();
+    let err = load().unwrap_err();
+    assert!(err.contains("unknown variable `b`"), "{err}");
+}

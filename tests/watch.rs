@@ -70,7 +70,7 @@ impl Watch {
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let output = Arc::new(Mutex::new(String::new()));
@@ -198,7 +198,7 @@ fn an_in_place_write_re_evaluates() {
     w.write("models/w.yaml", &w.model_with_quantity("7"));
     let second = w.wait_for_evaluation(2);
     assert_eq!(quantity(&second), "7");
-    assert!(second.contains("ratio 0.19 -> 0.68 (+0.48)"), "{second}");
+    assert!(second.contains("ratio 0.19 -> 0.68 (+0.49)"), "{second}");
     assert!(second.contains("changed most: better +£483.09"), "{second}");
 }
 
@@ -342,6 +342,107 @@ fn files_no_longer_used_stop_being_watched() {
 }
 
 #[test]
+fn imported_modules_are_followed() {
+    let w = Watch::start(&[]);
+    fs::create_dir_all(w.path("scripts/lib")).unwrap();
+    w.write(
+        "scripts/lib/rule.rhai",
+        "fn gain(r) { r.after - r.before }\n",
+    );
+    w.write(
+        "scripts/w.rhai",
+        "import \"lib/rule\" as rule;\nfn improved(rows) { rows.filter(|r| rule::gain(r) >= 3).len() }\n",
+    );
+    assert_eq!(quantity(&w.wait_for_evaluation(2)), "2");
+    // An edit to the module alone re-evaluates.
+    w.write(
+        "scripts/lib/rule.rhai",
+        "fn gain(r) { r.after - r.before + 10 }\n",
+    );
+    assert_eq!(quantity(&w.wait_for_evaluation(3)), "3");
+    // And a broken module recovers once mended.
+    w.write("scripts/lib/rule.rhai", "fn gain(r) { r.after - }\n");
+    let broken = w.wait_for_evaluation(4);
+    assert!(broken.contains("failed"), "{broken}");
+    w.write(
+        "scripts/lib/rule.rhai",
+        "fn gain(r) { r.after - r.before }\n",
+    );
+    assert_eq!(quantity(&w.wait_for_evaluation(5)), "2");
+}
+
+#[test]
+fn a_model_whose_folder_does_not_exist_yet_is_waited_for() {
+    let w = Watch::start(&[]);
+    struct KillOnDrop(Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_sroi"))
+            .args(["watch", "later/m.yaml", "--format", "json"])
+            .current_dir(w.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = child.0.stdout.take().unwrap();
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let wait = |needle: &str| {
+        let started = Instant::now();
+        while !text.lock().unwrap().contains(needle) {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "no {needle:?}:\n{}",
+                text.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait("cannot read the model: no such file");
+    fs::create_dir_all(w.path("later/proxies")).unwrap();
+    fs::copy(
+        w.path("models/proxies/uk.yaml"),
+        w.path("later/proxies/uk.yaml"),
+    )
+    .unwrap();
+    let inline = MODEL
+        .replace("script: ../scripts/w.rhai\n", "")
+        .replace("data:\n  survey: data/survey.csv\n", "")
+        .replace(r#""= improved(table(\"survey\"))""#, "4");
+    fs::write(w.path("later/m.yaml"), inline).unwrap();
+    wait("\"quantity\": \"4\"");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_out_file_is_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Watch::start(&["--out", "report.json"]);
+    let mode = fs::metadata(w.path("report.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+}
+
+#[test]
 fn polling_follows_edits_too() {
     let w = Watch::start(&["--poll"]);
     w.write("models/w.yaml", &w.model_with_quantity("6"));
@@ -408,7 +509,7 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     };
     wait_for("── evaluation 1 ·");
     w.write("models/w.yaml", &w.model_with_quantity("7"));
-    wait_for("ratio 0.19 -> 0.68 (+0.48)");
+    wait_for("ratio 0.19 -> 0.68 (+0.49)");
     let _ = child.wait();
     reader.join().unwrap();
     let text = screen.lock().unwrap().clone();

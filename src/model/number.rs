@@ -283,7 +283,7 @@ pub fn check_computed(value: Decimal, kind: NumberKind) -> Result<(), NumberErro
         ),
         NumberKind::Years => (
             "which is not a whole number of years from 1 to 200",
-            "a duration expression must give a whole number of years; round it with `.round()` if needed",
+            "a duration expression must give a whole number of years; round it, e.g. `round_half_up(x, 0)`",
         ),
     };
     Err(problem(format!("gave {value}, {reason}"), help))

@@ -16,35 +16,110 @@ pub struct ExpressionSite {
     pub file: Arc<SourceFile>,
     /// The YAML value's span.
     pub span: Span,
-    /// Byte offset of the expression text's first character in the file.
-    pub start: usize,
+    /// For each character of the expression, its byte offset in the file. Quoted YAML
+    /// escapes (`\"` is one character written as two) make this more than a shift.
+    offsets: Vec<usize>,
+}
+
+/// The characters a YAML scalar's source stands for, each with the byte offset (in the
+/// source) it was written at: double-quoted escapes and single-quoted `''` undone.
+fn unescape_with_offsets(written: &str) -> Vec<(char, usize)> {
+    let mut out = Vec::new();
+    let mut chars = written.char_indices().peekable();
+    match written.chars().next() {
+        Some('"') => {
+            chars.next();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => {
+                        let Some((_, e)) = chars.next() else { break };
+                        let digits = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            'U' => 8,
+                            _ => 0,
+                        };
+                        let mut code = String::new();
+                        for _ in 0..digits {
+                            if let Some((_, d)) = chars.next() {
+                                code.push(d);
+                            }
+                        }
+                        let unescaped = match e {
+                            'n' => '\n',
+                            't' => '\t',
+                            '0' => '\0',
+                            'x' | 'u' | 'U' => u32::from_str_radix(&code, 16)
+                                .ok()
+                                .and_then(char::from_u32)
+                                .unwrap_or('?'),
+                            other => other,
+                        };
+                        out.push((unescaped, i));
+                    }
+                    other => out.push((other, i)),
+                }
+            }
+        }
+        Some('\'') => {
+            chars.next();
+            while let Some((i, c)) = chars.next() {
+                if c == '\'' {
+                    if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                        chars.next();
+                        out.push(('\'', i));
+                        continue;
+                    }
+                    break;
+                }
+                out.push((c, i));
+            }
+        }
+        _ => out.extend(chars.map(|(i, c)| (c, i))),
+    }
+    out
 }
 
 impl ExpressionSite {
     pub fn new(file: &Arc<SourceFile>, span: Span, expression: &str) -> Self {
         let written = file.text().get(span.offset..span.end()).unwrap_or_default();
-        let start = written
-            .find(expression)
-            .map_or(span.offset, |i| span.offset.saturating_add(i));
+        let value = unescape_with_offsets(written);
+        let text: String = value.iter().map(|(c, _)| *c).collect();
+        let offsets = match text.find(expression) {
+            Some(byte) => {
+                let first = text.get(..byte).map_or(0, |t| t.chars().count());
+                value
+                    .iter()
+                    .skip(first)
+                    .take(expression.chars().count())
+                    .map(|(_, i)| span.offset.saturating_add(*i))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         ExpressionSite {
             file: Arc::clone(file),
             span,
-            start,
+            offsets,
         }
     }
 
     fn locate(&self, pos: Position) -> Span {
         match (pos.line(), pos.position()) {
             // Expressions are one line; the column counts characters from its start.
-            (Some(1), Some(col)) => {
-                let text = self.file.text().get(self.start..).unwrap_or_default();
-                let within: usize = text
-                    .chars()
-                    .take(col.saturating_sub(1))
-                    .map(char::len_utf8)
-                    .sum();
-                Span::new(self.start.saturating_add(within), 1)
-            }
+            (Some(1), Some(col)) => match self.offsets.get(col.saturating_sub(1)) {
+                Some(offset) => {
+                    let len = self
+                        .file
+                        .text()
+                        .get(*offset..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
+                    Span::new(*offset, len)
+                }
+                None => self.span,
+            },
             _ => self.span,
         }
     }
@@ -55,7 +130,7 @@ pub struct ErrorContext<'a> {
     /// Script and module sources by the name Rhai knows them by.
     pub sources: &'a BTreeMap<String, Arc<SourceFile>>,
     pub tables: &'a BTreeMap<String, Table>,
-    pub params: Vec<&'a str>,
+    pub params: Vec<String>,
     pub functions: Vec<String>,
     pub limits: Limits,
 }
@@ -125,7 +200,11 @@ pub fn runtime_error(
         match e {
             EvalAltResult::ErrorInFunctionCall(name, fn_source, inner, pos) => {
                 frames.push(Frame {
-                    what: format!("{name}()"),
+                    what: if name.starts_with("anon$") {
+                        "a closure".to_owned()
+                    } else {
+                        format!("{name}()")
+                    },
                     at: describe(source.as_deref(), *pos, site, ctx),
                 });
                 if !fn_source.is_empty() {
@@ -150,7 +229,9 @@ pub fn runtime_error(
             _ => break,
         }
     }
-    let (message, help) = plain_words(e, ctx);
+    // Did the error happen in the YAML expression itself (not inside a script function)?
+    let in_expression = site.is_some() && source.is_none();
+    let (message, help) = plain_words(e, ctx, in_expression);
     let pos = e.position();
     let mut d = Diagnostic::error(message).maybe_help(Some(help).filter(|h| !h.is_empty()));
     match source.as_ref().and_then(|s| ctx.sources.get(s)) {
@@ -229,7 +310,7 @@ fn has_unit_argument(signature: &str) -> bool {
     args.split(',').any(|a| a.trim() == "()")
 }
 
-fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
+fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>, in_expression: bool) -> (String, String) {
     let limits = ctx.limits;
     match e {
         EvalAltResult::ErrorPropertyNotFound(name, _) => (
@@ -237,8 +318,14 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
             column_hint(name, ctx),
         ),
         EvalAltResult::ErrorVariableNotFound(name, _) => {
-            let hint = suggest::did_you_mean(name, ctx.params.iter().copied())
-                .unwrap_or_else(|| format!("params usable as variables: {}", suggest::one_of(ctx.params.iter().copied())));
+            let params = ctx.params.iter().map(String::as_str);
+            let hint = suggest::did_you_mean(name, params.clone()).unwrap_or_else(|| {
+                if ctx.params.is_empty() {
+                    "declare it with `let` first; params from the model are variables too (this model has none)".to_owned()
+                } else {
+                    format!("declare it with `let` first; params usable as variables: {}", suggest::one_of(params))
+                }
+            });
             (format!("unknown variable `{name}`"), hint)
         }
         EvalAltResult::ErrorFunctionNotFound(signature, _) if has_unit_argument(signature) => (
@@ -249,8 +336,13 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
         ),
         EvalAltResult::ErrorFunctionNotFound(signature, _) => {
             let name = signature.split(['(', ' ']).next().unwrap_or(signature);
-            let hint = suggest::did_you_mean(name, ctx.functions.iter().map(String::as_str))
-                .unwrap_or_else(|| "`sroi functions` lists the functions sroi provides; check the argument types too".to_owned());
+            let hint = if ctx.functions.iter().any(|f| f == name) {
+                format!("`{name}` exists but takes other arguments; check how many it needs and their types")
+            } else {
+                suggest::did_you_mean(name, ctx.functions.iter().map(String::as_str)).unwrap_or_else(|| {
+                    "`sroi functions` lists the functions sroi provides; check the argument types too".to_owned()
+                })
+            };
             (format!("no function `{}`", signature.trim()), hint)
         }
         EvalAltResult::ErrorTooManyOperations(_) => (
@@ -264,20 +356,22 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
         EvalAltResult::ErrorDataTooLarge(what, _) => (
             format!("{what} grew beyond the limit (strings {} characters, arrays {} items, maps {} entries)",
                 limits.string_size, limits.array_size, limits.map_size),
-            "look for a loop that keeps growing a string, array or map; a data table counts \
-             every cell against these limits"
-                .to_owned(),
+            "look for a loop that keeps growing a string, array or map".to_owned(),
         ),
         EvalAltResult::ErrorTooManyModules(_) => (
             format!("more than {} modules imported", limits.modules),
             "look for modules that import each other".to_owned(),
         ),
-        EvalAltResult::ErrorModuleNotFound(path, _) if !path.contains(['/', '.', ' ']) => (
+        EvalAltResult::ErrorModuleNotFound(path, _) if in_expression && !path.contains(['/', '.', ' ']) => (
             format!("unknown module `{path}`"),
             format!(
                 "an expression can call the script's functions but not the modules it imports; \
                  define a function in the script that uses `{path}::...` and call that"
             ),
+        ),
+        EvalAltResult::ErrorModuleNotFound(path, _) if !path.contains(['/', '.', ' ']) => (
+            format!("unknown module `{path}`"),
+            format!("import it at the top of the script, e.g. `import \"lib/{path}\" as {path};`"),
         ),
         EvalAltResult::ErrorModuleNotFound(path, _) => (
             format!("module not found: {path}"),
@@ -286,6 +380,10 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
         EvalAltResult::ErrorInModule(path, inner, _) => (
             format!("cannot import \"{path}\": {}", strip_position(&inner.to_string()).trim_start_matches("Runtime error: ")),
             "imports name a file under the project's `scripts/` folder without `.rhai`, e.g. `import \"lib/wellbeing\" as w;`".to_owned(),
+        ),
+        EvalAltResult::ErrorAssignmentToConstant(name, _) => (
+            format!("`{name}` is a constant and cannot be changed"),
+            format!("copy it into a variable first, e.g. `let my_{name} = {name};`, and change the copy"),
         ),
         EvalAltResult::ErrorArithmetic(message, _) => (
             format!("arithmetic error: {message}"),
@@ -301,5 +399,37 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>) -> (String, String) {
         },
         EvalAltResult::ErrorParsing(kind, _) => (format!("script syntax: {kind}"), "fix the syntax at the marked place".to_owned()),
         other => (strip_position(&other.to_string()), "see the Rhai message above".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn site(yaml: &str, expression: &str) -> (Arc<SourceFile>, ExpressionSite) {
+        let file = SourceFile::new(Path::new("m.yaml"), yaml.to_owned());
+        let start = yaml.find(": ").unwrap() + 2;
+        let span = Span::new(start, yaml.trim_end().len() - start);
+        let site = ExpressionSite::new(&file, span, expression);
+        (file, site)
+    }
+
+    #[test]
+    fn positions_inside_quoted_expressions_survive_escapes() {
+        // `table(\"s\")` is written with escapes; Rhai counts characters of the unescaped text.
+        let (file, s) = site(
+            r#"quantity: "= f(table(\"s\"), bad)""#,
+            r#"f(table("s"), bad)"#,
+        );
+        let bad = r#"f(table("s"), "#.chars().count() + 1;
+        let at = s.locate(Position::new(1, u16::try_from(bad).unwrap()));
+        assert_eq!(&file.text()[at.offset..at.offset + 3], "bad");
+        let (file, s) = site("quantity: 'it''s(x)'", "s(x)");
+        let at = s.locate(Position::new(1, 3));
+        assert_eq!(&file.text()[at.offset..at.offset + 1], "x");
+        let (file, s) = site("quantity: = a + b", "a + b");
+        let at = s.locate(Position::new(1, 5));
+        assert_eq!(&file.text()[at.offset..at.offset + 1], "b");
     }
 }

@@ -163,7 +163,11 @@ impl Runtime {
         let script_path = model.script.as_ref().map(|s| model_dir.join(&s.value));
         let root = script_path.as_deref().map(scripts_root);
         let module_sources: Sources = Arc::new(Mutex::new(BTreeMap::new()));
-        let resolver = ScriptsResolver::new(root.as_deref(), Arc::clone(&module_sources));
+        let resolver = ScriptsResolver::new(
+            root.as_deref(),
+            Arc::clone(&module_sources),
+            files.recorder(),
+        );
         let mut engine = engine::build(Arc::clone(&state), resolver, limits);
 
         let mut sources = BTreeMap::new();
@@ -251,7 +255,11 @@ impl Runtime {
         ErrorContext {
             sources: &self.sources,
             tables: &self.state.tables,
-            params: Vec::new(),
+            params: self
+                .params
+                .read()
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default(),
             functions,
             limits: self.limits,
         }
@@ -333,6 +341,15 @@ impl ScriptHost {
             runtime,
             expressions,
         };
+        // A reused runtime still holds the last load's computed params: start again from
+        // this model's literals, so a param can only see the ones above it.
+        if let Ok(mut params) = host.runtime.params.write() {
+            *params = model
+                .params
+                .iter()
+                .filter_map(|p| Some((p.name.value.clone(), p.value.literal()?)))
+                .collect();
+        }
 
         // Params in order: each may use the ones before it.
         for p in &model.params {
@@ -375,14 +392,7 @@ impl ScriptHost {
             .engine
             .eval_ast::<Dynamic>(&compiled.ast)
             .map_err(|e| {
-                let names: Vec<String> = runtime
-                    .params
-                    .read()
-                    .map(|p| p.keys().cloned().collect())
-                    .unwrap_or_default();
-                let mut ctx = runtime.error_context();
-                ctx.params = names.iter().map(String::as_str).collect();
-                errors::runtime_error(&e, Some(&compiled.site), None, &ctx)
+                errors::runtime_error(&e, Some(&compiled.site), None, &runtime.error_context())
             })?;
         let text = match &field.source {
             NumberSource::Expression(t) => t.as_str(),
@@ -436,6 +446,9 @@ impl ScriptHost {
 fn script_functions(ast: &AST, file: &SourceFile) -> Vec<ScriptFunction> {
     let mut out: Vec<ScriptFunction> = ast
         .iter_functions()
+        // Closures (`|r| ...`) are compiled to anonymous functions; they are not the
+        // script's named functions.
+        .filter(|f| !f.name.starts_with("anon$"))
         .map(|f| {
             let at = definition(file.text(), f.name)
                 .map_or_else(|| file.name.clone(), |i| file.locate(Span::new(i, 0)));

@@ -11,12 +11,16 @@ use std::sync::{Arc, Mutex};
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
 use crate::diagnostic::SourceFile;
-use crate::source::MAX_FILE_BYTES;
+use crate::source::{MAX_FILE_BYTES, Recorder};
 
 /// Sources of every script file read, by the name Rhai knows them by, so errors can quote them.
 pub type Sources = Arc<Mutex<BTreeMap<String, Arc<SourceFile>>>>;
 
 pub struct ScriptsResolver {
+    /// Where to note each module file looked for (watch mode follows them).
+    recorder: Option<Recorder>,
+    /// Modules being loaded right now, outermost first: an import of one of these is a cycle.
+    loading: Mutex<Vec<String>>,
     /// The `scripts/` folder, canonical.
     root: Option<PathBuf>,
     /// The same folder as the user's paths name it, for messages.
@@ -36,8 +40,10 @@ pub fn scripts_root(script: &Path) -> PathBuf {
 }
 
 impl ScriptsResolver {
-    pub fn new(root: Option<&Path>, sources: Sources) -> Self {
+    pub fn new(root: Option<&Path>, sources: Sources, recorder: Option<Recorder>) -> Self {
         ScriptsResolver {
+            recorder,
+            loading: Mutex::new(Vec::new()),
             root: root.and_then(|r| std::fs::canonicalize(r).ok()),
             shown: root.map(Path::to_path_buf).unwrap_or_default(),
             sources,
@@ -78,6 +84,11 @@ impl ScriptsResolver {
             ));
         }
         let file = root.join(format!("{path}.rhai"));
+        if let Some(recorder) = &self.recorder
+            && let Ok(mut seen) = recorder.lock()
+        {
+            seen.insert(self.shown.join(format!("{path}.rhai")));
+        }
         let real = std::fs::canonicalize(&file).map_err(|_| -> Box<EvalAltResult> {
             EvalAltResult::ErrorModuleNotFound(
                 format!(
@@ -111,12 +122,51 @@ impl ModuleResolver for ScriptsResolver {
             return Ok(module);
         }
         let file = self.locate(path, pos)?;
-        let meta = std::fs::metadata(&file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
+        // Modules that import each other would recurse until the stack overflows.
+        let cycle = self.loading.lock().ok().and_then(|loading| {
+            let start = loading.iter().position(|p| p == path)?;
+            let mut names: Vec<String> = loading
+                .iter()
+                .skip(start)
+                .map(|p| format!("\"{p}\""))
+                .collect();
+            names.push(format!("\"{path}\""));
+            Some(names.join(" → "))
+        });
+        if let Some(cycle) = cycle {
+            return Err(Self::refuse(
+                path,
+                &format!(
+                    "modules import each other in a cycle: {cycle}; move what they share into a third module"
+                ),
+                pos,
+            ));
+        }
+        if let Ok(mut loading) = self.loading.lock() {
+            loading.push(path.to_owned());
+        }
+        let result = self.load(path, &file, engine, pos);
+        if let Ok(mut loading) = self.loading.lock() {
+            loading.retain(|p| p != path);
+        }
+        result
+    }
+}
+
+impl ScriptsResolver {
+    fn load(
+        &self,
+        path: &str,
+        file: &Path,
+        engine: &Engine,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        let meta = std::fs::metadata(file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
         if meta.len() > MAX_FILE_BYTES {
             return Err(Self::refuse(path, "the module file is too large", pos));
         }
         let text =
-            std::fs::read_to_string(&file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
+            std::fs::read_to_string(file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
         let shown = crate::diagnostic::display_path(&self.shown.join(format!("{path}.rhai")));
         let source = SourceFile::new(Path::new(&shown), text);
         if let Ok(mut sources) = self.sources.lock() {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use notify::EventKind;
-use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::event::{AccessKind, AccessMode, MetadataKind, ModifyKind};
 
 /// A path in a form events can be compared with: its folder resolved (links and `..`),
 /// then its file name. Works for files that do not exist (yet).
@@ -24,6 +24,11 @@ pub fn is_change(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
+        // A new modification time is how the polling watcher reports an edit (and how
+        // inotify reports `touch`); other metadata (access time, permissions) is not.
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime | MetadataKind::Any)) => {
+            true
+        }
         EventKind::Modify(ModifyKind::Metadata(_)) => false,
         EventKind::Create(_)
         | EventKind::Modify(_)
@@ -56,8 +61,12 @@ impl WatchSet {
             .collect()
     }
 
+    /// Whether an event on `event_path` concerns a watched file: the file itself, or a
+    /// folder on its path (one that was missing and has just been created).
     pub fn contains(&self, event_path: &Path) -> bool {
-        self.files.contains(&key(event_path))
+        let k = key(event_path);
+        self.files.contains(&k)
+            || (k.is_dir() && self.files.iter().any(|f| f != &k && f.starts_with(&k)))
     }
 }
 
@@ -72,7 +81,7 @@ fn nearest_existing(dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::event::{CreateKind, DataChange, MetadataKind};
+    use notify::event::{CreateKind, DataChange};
 
     #[test]
     fn only_content_changes_count() {

@@ -166,16 +166,22 @@ impl Session {
                 Err(d) => Outcome::Failed(d),
             },
         };
-        let used: Vec<PathBuf> = files.read.iter().cloned().collect();
+        let used: Vec<PathBuf> = files.used();
+        let fingerprint = self.fingerprint_of(&used);
+        (outcome, used, fingerprint)
+    }
+
+    /// A hash of the content (or absence) of every file used, and the options.
+    fn fingerprint_of(&self, used: &[PathBuf]) -> u64 {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for path in &used {
+        for path in used {
             path.hash(&mut hasher);
             std::fs::read(path).ok().hash(&mut hasher);
         }
         if let Some(proxies) = &self.settings.options.proxies {
             proxies.hash(&mut hasher);
         }
-        (outcome, used, hasher.finish())
+        hasher.finish()
     }
 
     /// Follow exactly the files the last evaluation used (and the model, even if missing).
@@ -289,12 +295,21 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     temp.write_all(text.as_bytes())?;
+    // A report is for reading: not the private 0600 a temporary file starts with.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     temp.as_file().sync_all()?;
     temp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Run a watch session until Ctrl-C (exit 0).
 pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
+    // Opt-in: SROI_WATCH_TRACE=1 prints every file event and whether it concerns us.
+    let trace = std::env::var_os("SROI_WATCH_TRACE").is_some();
     let (tx, rx) = mpsc::channel();
     let stop = tx.clone();
     // Only one handler per process; a second session in the same process keeps the first.
@@ -333,12 +348,26 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         }
         session.fingerprint = Some(fingerprint);
         session.rewatch(&mut watcher, &used, io);
+        // A file that changed while a newly watched folder was being set up (a folder that
+        // has just appeared, say) sends no event: look once more before waiting.
+        if session.fingerprint_of(&used) != fingerprint {
+            continue;
+        }
         // Wait for a change to a file the evaluation used; ignore everything else
         // (editor swap files, backups, our own --out file).
         loop {
             match rx.recv() {
                 Ok(Message::Stop) | Err(_) => return 0,
                 Ok(Message::Changed(paths)) => {
+                    if trace {
+                        for p in &paths {
+                            eprintln!(
+                                "sroi watch trace: {} (watched: {})",
+                                p.display(),
+                                session.watching.contains(p)
+                            );
+                        }
+                    }
                     if paths.iter().any(|p| session.watching.contains(p)) {
                         break;
                     }

@@ -12,18 +12,14 @@ pub fn ratio_change(before: Option<&Evaluation>, now: &Evaluation) -> String {
         None => format!("ratio {}", show(now.ratio)),
         Some(b) => match (b.ratio, now.ratio) {
             (Some(x), Some(y)) => {
-                let delta = y.checked_sub(x).unwrap_or_default();
-                let sign = if delta.is_sign_negative() && !fixed(delta, 2).starts_with("0.00") {
-                    ""
-                } else {
-                    "+"
+                // The change between the figures as shown, so `3.59 -> 3.58` reads `(-0.01)`.
+                let (x, y) = (fixed(x, 2), fixed(y, 2));
+                let delta = match (x.parse::<Decimal>(), y.parse::<Decimal>()) {
+                    (Ok(a), Ok(b)) => b.checked_sub(a).unwrap_or_default(),
+                    _ => Decimal::ZERO,
                 };
-                format!(
-                    "ratio {} -> {} ({sign}{})",
-                    fixed(x, 2),
-                    fixed(y, 2),
-                    fixed(delta, 2)
-                )
+                let sign = if delta.is_sign_negative() { "" } else { "+" };
+                format!("ratio {x} -> {y} ({sign}{})", fixed(delta, 2))
             }
             (x, y) => format!("ratio {} -> {}", show(x), show(y)),
         },
