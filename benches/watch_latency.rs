@@ -42,16 +42,27 @@ struct Session {
 }
 
 impl Session {
-    fn evaluations(&self) -> usize {
-        self.output
-            .lock()
-            .unwrap()
-            .matches("==> evaluation ")
-            .count()
+    /// Wait until a report containing `needle` has printed in full: the report *of* a given
+    /// save, not just any evaluation that happened to follow it.
+    fn wait_for_text(&self, needle: &str) -> Instant {
+        let started = Instant::now();
+        loop {
+            {
+                let text = self.output.lock().unwrap();
+                if let Some(i) = text.rfind(needle)
+                    && text[i..].contains("\n}")
+                {
+                    return Instant::now();
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no report with {needle}"
+            );
+            std::thread::sleep(Duration::from_micros(200));
+        }
     }
 
-    /// Wait until an evaluation numbered `n` or later has printed its report (the JSON
-    /// closes). Later, because an event that changed nothing is evaluated but not shown.
     fn wait_for(&self, n: usize) -> Instant {
         let started = Instant::now();
         loop {
@@ -137,22 +148,20 @@ fn main() {
     let mut latencies = Vec::new();
     for _ in 0..50 {
         edit += 1;
-        let next = session.evaluations() + 1;
+        // Let the watcher settle first, so each save is timed on its own.
+        std::thread::sleep(Duration::from_millis(250));
         let saved = Instant::now();
         save(edit);
-        let shown = session.wait_for(next);
+        let shown = session.wait_for_text(&format!("\"period\": \"edit {edit}\""));
         latencies.push((shown - saved).as_secs_f64() * 1000.0);
-        // Let the watcher settle so edits are separate saves, not one burst.
-        std::thread::sleep(Duration::from_millis(20));
     }
     latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let rss_before = rss_kib(pid);
     let mut samples = Vec::new();
     for i in 1..=1000 {
         edit += 1;
-        let next = session.evaluations() + 1;
         save(edit);
-        session.wait_for(next);
+        session.wait_for_text(&format!("\"period\": \"edit {edit}\""));
         std::thread::sleep(Duration::from_millis(5));
         if i % 200 == 0 {
             samples.push(format!("{i}: {} KiB", rss_kib(pid)));

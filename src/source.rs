@@ -30,6 +30,9 @@ pub struct DiskFiles {
     pub read: BTreeSet<PathBuf>,
     /// Paths used by readers that do not go through `read` (imported script modules).
     pub others: Recorder,
+    /// The text each read returned (`None`: it could not be read), so watch mode knows
+    /// exactly which content an evaluation saw.
+    pub seen: std::collections::BTreeMap<PathBuf, Option<Arc<str>>>,
 }
 
 impl DiskFiles {
@@ -50,24 +53,12 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 impl Files for DiskFiles {
     fn read(&mut self, path: &Path) -> io::Result<Arc<SourceFile>> {
         self.read.insert(path.to_path_buf());
-        let meta = std::fs::metadata(path)?;
-        if meta.is_dir() {
-            return Err(io::Error::other("it is a directory, not a file"));
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(io::Error::other(format!(
-                "it is {} bytes; sroi reads files of at most {MAX_FILE_BYTES} bytes",
-                meta.len()
-            )));
-        }
-        let bytes = std::fs::read(path)?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            io::Error::other(format!(
-                "it is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ))
-        })?;
-        Ok(SourceFile::new(path, text))
+        let result = read_file(path);
+        self.seen.insert(
+            path.to_path_buf(),
+            result.as_ref().ok().map(|f| Arc::from(f.text())),
+        );
+        result
     }
 
     fn recorder(&self) -> Option<Recorder> {
@@ -101,4 +92,26 @@ pub fn unreadable(path: &Path, what: &str, err: &io::Error) -> Diagnostic {
 /// The directory holding `file`, for resolving relative paths written inside it.
 pub fn dir_of(file: &Path) -> PathBuf {
     file.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Read one file as text, refusing folders, huge files and non-UTF-8.
+fn read_file(path: &Path) -> io::Result<Arc<SourceFile>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(io::Error::other("it is a directory, not a file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(io::Error::other(format!(
+            "it is {} bytes; sroi reads files of at most {MAX_FILE_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        io::Error::other(format!(
+            "it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(SourceFile::new(path, text))
 }

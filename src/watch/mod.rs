@@ -167,16 +167,30 @@ impl Session {
             },
         };
         let used: Vec<PathBuf> = files.used();
-        let fingerprint = self.fingerprint_of(&used);
+        // Hash the content this evaluation actually read, not what is on disk a moment
+        // later: a save landing in between must still count as a change.
+        let fingerprint = self.fingerprint_with(&used, &files.seen);
         (outcome, used, fingerprint)
     }
 
-    /// A hash of the content (or absence) of every file used, and the options.
+    /// A hash of the content (or absence) of every file used, and the options, as on disk now.
     fn fingerprint_of(&self, used: &[PathBuf]) -> u64 {
+        self.fingerprint_with(used, &std::collections::BTreeMap::new())
+    }
+
+    /// As `fingerprint_of`, taking the text from `seen` where a read already returned it.
+    fn fingerprint_with(
+        &self,
+        used: &[PathBuf],
+        seen: &std::collections::BTreeMap<PathBuf, Option<std::sync::Arc<str>>>,
+    ) -> u64 {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for path in used {
             path.hash(&mut hasher);
-            std::fs::read(path).ok().hash(&mut hasher);
+            match seen.get(path) {
+                Some(text) => text.as_deref().map(str::as_bytes).hash(&mut hasher),
+                None => std::fs::read(path).ok().as_deref().hash(&mut hasher),
+            }
         }
         if let Some(proxies) = &self.settings.options.proxies {
             proxies.hash(&mut hasher);
