@@ -33,9 +33,64 @@ outcomes:
     duration: 1
 "#;
 
-struct Watch {
+/// A child process whose standard output is collected as it arrives; killed when dropped.
+struct Collected {
     child: Child,
     output: Arc<Mutex<String>>,
+}
+
+impl Collected {
+    fn spawn(command: &mut Command) -> Collected {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&output);
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Collected { child, output }
+    }
+
+    fn text(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// Wait until the output contains `needle`.
+    fn wait_for(&self, needle: &str) {
+        let started = Instant::now();
+        while !self.text().contains(needle) {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "no {needle:?} in:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Collected {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Watch {
+    process: Collected,
     dir: tempfile::TempDir,
 }
 
@@ -64,30 +119,13 @@ impl Watch {
         .unwrap();
         let mut args = vec!["watch", "models/w.yaml", "--format", "json"];
         args.extend_from_slice(extra);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sroi"))
-            .args(&args)
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let output = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&output);
-        let mut stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let w = Watch { child, output, dir };
+        let process = Collected::spawn(
+            Command::new(env!("CARGO_BIN_EXE_sroi"))
+                .args(&args)
+                .current_dir(root)
+                .env("NO_COLOR", "1"),
+        );
+        let w = Watch { process, dir };
         w.wait_for_evaluation(1);
         w
     }
@@ -97,7 +135,7 @@ impl Watch {
     }
 
     fn text(&self) -> String {
-        self.output.lock().unwrap().clone()
+        self.process.text()
     }
 
     /// The output of the first evaluation numbered `n` or later (its status line and what
@@ -152,25 +190,18 @@ impl Watch {
 
     fn interrupt(mut self) -> i32 {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args(["-INT", &self.process.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
         let started = Instant::now();
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.process.child.try_wait().unwrap() {
                 return status.code().unwrap_or(-1);
             }
             assert!(started.elapsed() < PATIENCE, "watch did not stop on Ctrl-C");
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -374,47 +405,12 @@ fn imported_modules_are_followed() {
 #[test]
 fn a_model_whose_folder_does_not_exist_yet_is_waited_for() {
     let w = Watch::start(&[]);
-    struct KillOnDrop(Child);
-    impl Drop for KillOnDrop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = KillOnDrop(
+    let later = Collected::spawn(
         Command::new(env!("CARGO_BIN_EXE_sroi"))
             .args(["watch", "later/m.yaml", "--format", "json"])
-            .current_dir(w.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .current_dir(w.dir.path()),
     );
-    let mut out = child.0.stdout.take().unwrap();
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = out.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let wait = |needle: &str| {
-        let started = Instant::now();
-        while !text.lock().unwrap().contains(needle) {
-            assert!(
-                started.elapsed() < PATIENCE,
-                "no {needle:?}:\n{}",
-                text.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
+    let wait = |needle: &str| later.wait_for(needle);
     wait("cannot read the model: no such file");
     fs::create_dir_all(w.path("later/proxies")).unwrap();
     fs::copy(
@@ -474,45 +470,18 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
         "timeout -s INT 6 {} watch models/w.yaml",
         env!("CARGO_BIN_EXE_sroi")
     );
-    let mut child = Command::new("script")
-        .args(["-qfec", &command, "/dev/null"])
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let screen = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&screen);
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let wait_for = |needle: &str| {
-        let started = Instant::now();
-        while !screen.lock().unwrap().contains(needle) {
-            assert!(
-                started.elapsed() < PATIENCE,
-                "no {needle:?} on screen:\n{}",
-                screen.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
+    let mut screen = Collected::spawn(
+        Command::new("script")
+            .args(["-qfec", &command, "/dev/null"])
+            .current_dir(root)
+            .env("NO_COLOR", "1"),
+    );
+    let wait_for = |needle: &str| screen.wait_for(needle);
     wait_for("── evaluation 1 ·");
     w.write("models/w.yaml", &w.model_with_quantity("7"));
     wait_for("ratio 0.19 -> 0.68 (+0.49)");
-    let _ = child.wait();
-    reader.join().unwrap();
-    let text = screen.lock().unwrap().clone();
+    let _ = screen.child.wait();
+    let text = screen.text();
     assert!(
         text.contains("\u{1b}[H\u{1b}[2J"),
         "the screen is cleared and redrawn:\n{text}"
