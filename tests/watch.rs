@@ -451,11 +451,6 @@ fn ctrl_c_exits_cleanly() {
     assert_eq!(w.interrupt(), 0);
 }
 
-#[allow(dead_code)]
-fn exists(p: &Path) -> bool {
-    p.exists()
-}
-
 /// On a terminal the screen is redrawn: run under `script`, which gives the process a
 /// pseudo-terminal. (`script` is part of util-linux, on every Debian machine.)
 #[test]
