@@ -177,14 +177,6 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
-    /// `file:line:column`, or the bare path, or nothing.
-    pub fn location(&self) -> Option<String> {
-        match (&self.file, self.span) {
-            (Some(file), Some(span)) => Some(file.locate(span)),
-            (Some(file), None) => Some(file.name.clone()),
-            _ => self.path.clone(),
-        }
-    }
 }
 
 impl fmt::Display for Diagnostic {

@@ -24,10 +24,9 @@ pub trait Files {
     }
 }
 
-/// Files on disk, with a record of what was read.
+/// Files on disk, with a record of what was read (each path with the text it gave).
 #[derive(Debug, Default)]
 pub struct DiskFiles {
-    pub read: BTreeSet<PathBuf>,
     /// Paths used by readers that do not go through `read` (imported script modules).
     pub others: Recorder,
     /// The text each read returned (`None`: it could not be read), so watch mode knows
@@ -38,7 +37,7 @@ pub struct DiskFiles {
 impl DiskFiles {
     /// Every path read or looked for, by any reader.
     pub fn used(&self) -> Vec<PathBuf> {
-        let mut all = self.read.clone();
+        let mut all: BTreeSet<PathBuf> = self.seen.keys().cloned().collect();
         if let Ok(others) = self.others.lock() {
             all.extend(others.iter().cloned());
         }
@@ -52,7 +51,6 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Files for DiskFiles {
     fn read(&mut self, path: &Path) -> io::Result<Arc<SourceFile>> {
-        self.read.insert(path.to_path_buf());
         let result = read_file(path);
         self.seen.insert(
             path.to_path_buf(),

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use super::engine::{self, HostState, Limits};
 use super::errors::{self, ErrorContext, ExpressionSite};
 use super::imports::{ScriptsResolver, Sources, scripts_root};
-use super::tables::{self, Table};
+use super::tables;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::model::Model;
 use crate::model::number::{self, NumberField, NumberSource};
@@ -424,10 +424,6 @@ impl ScriptHost {
         &self.runtime.functions
     }
 
-    pub fn tables(&self) -> &BTreeMap<String, Table> {
-        &self.runtime.state.tables
-    }
-
     pub fn runtime(&self) -> &Arc<Runtime> {
         &self.runtime
     }
@@ -435,11 +431,6 @@ impl ScriptHost {
     /// Every script, module and table file the runtime read.
     pub fn files(&self) -> impl Iterator<Item = &PathBuf> {
         self.runtime.files.iter().map(|(p, _)| p)
-    }
-
-    /// Compiled expressions (for benchmarks and tests).
-    pub fn expression_count(&self) -> usize {
-        self.expressions.len()
     }
 }
 
