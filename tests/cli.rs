@@ -198,6 +198,12 @@ fn set_overrides_a_param_and_rejects_unknown_ones() {
         "{}",
         out.stderr
     );
+    assert!(
+        out.stderr
+            .contains("--set takes a number, e.g. `--set referrals=150`"),
+        "{}",
+        out.stderr
+    );
     let out = sroi(&[
         "run",
         "tests/conformance/valid/params.yaml",

@@ -436,6 +436,11 @@ fn the_out_file_is_readable_by_others() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o644);
+    // A failed evaluation leaves the last good report in the file.
+    let before = fs::read_to_string(w.path("report.json")).unwrap();
+    w.write("models/w.yaml", "sroi: 1\nid: [broken\n");
+    assert!(w.wait_for_evaluation(2).contains("failed"));
+    assert_eq!(fs::read_to_string(w.path("report.json")).unwrap(), before);
 }
 
 #[test]
@@ -462,7 +467,7 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     let w = Watch::start(&[]);
     let root = w.dir.path();
     let command = format!(
-        "timeout -s INT 6 {} watch models/w.yaml",
+        "timeout -s INT 10 {} watch models/w.yaml",
         env!("CARGO_BIN_EXE_sroi")
     );
     let mut screen = Collected::spawn(
@@ -475,6 +480,9 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     wait_for("── evaluation 1 ·");
     w.write("models/w.yaml", &w.model_with_quantity("7"));
     wait_for("ratio 0.19 -> 0.68 (+0.49)");
+    // A broken save keeps the last good report on screen, marked stale.
+    w.write("models/w.yaml", "sroi: 1\nid: [broken\n");
+    wait_for("── last good report (stale) ──");
     let _ = screen.child.wait();
     let text = screen.text();
     assert!(
