@@ -167,8 +167,10 @@ impl ScriptsResolver {
         }
         let text =
             std::fs::read_to_string(file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
-        let shown = crate::diagnostic::display_path(&self.shown.join(format!("{path}.rhai")));
-        let source = SourceFile::new(Path::new(&shown), text);
+        // The same path the recorder noted, so watch mode sees one file, not two names for it.
+        let module_path = self.shown.join(format!("{path}.rhai"));
+        let shown = crate::diagnostic::display_path(&module_path);
+        let source = SourceFile::new(&module_path, text);
         if let Ok(mut sources) = self.sources.lock() {
             sources.insert(shown.clone(), Arc::clone(&source));
         }
