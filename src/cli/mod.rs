@@ -295,8 +295,9 @@ fn functions(args: &FunctionsArgs, io: &mut Io<'_>) -> i32 {
         text.push_str(&format!("  {}\n      {}\n", f.signature, f.doc));
     }
     text.push_str(
-        "\nParams are also plain variables. Rhai's own functions (maths, strings, arrays, maps)\n\
-         are available too; there is no clock, file, network or environment access.\n",
+        "\nParams are also plain variables. `/` is exact: `7 / 2` is 3.5 (use `div(7, 2)` for 3).\n\
+         Rhai's own functions (maths, strings, arrays, maps) are available too; there is no\n\
+         clock, file, network or environment access.\n",
     );
     if let Some(model) = &args.model {
         let mut files = DiskFiles::default();
