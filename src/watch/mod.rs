@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
-use crate::cli::{EXIT_INVALID, Io};
+use crate::console::{EXIT_INVALID, Io};
 use crate::diagnostic::{self, Diagnostic, Diagnostics, Style, display_path};
 use crate::evaluate::{self, Evaluation};
 use crate::project::{self, LoadCache, LoadOptions};
