@@ -232,6 +232,7 @@ fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: 
                 "the model is in {} but proxy set `{}`{via} is in {}",
                 model.currency.value, set.id, set.currency
             ))
+            .code("sroi::currency")
             .at(&model.file, model.currency.span)
             .label("model currency")
             .help("use a proxy set in the model's currency; sroi does not convert currencies"),
@@ -269,6 +270,7 @@ fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: 
         };
         out.push(
             Diagnostic::error(message)
+                .code("sroi::proxy::unknown")
                 .at(&model.file, id.span)
                 .label("no such proxy")
                 .help(help),

@@ -115,6 +115,16 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub options: ModelOptions,
+    /// `text` for people (diagnostics on stderr); `json` prints every file's status and
+    /// diagnostics as one object on stdout, for CI pipelines.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 fn parse_set(text: &str) -> Result<(String, String), String> {
@@ -205,7 +215,7 @@ fn load_and_evaluate(
             let warnings: Vec<crate::diagnostic::Diagnostic> = evaluation
                 .warnings
                 .iter()
-                .map(|w| crate::diagnostic::Diagnostic::warning(w.clone()).in_file(model))
+                .map(|w| w.diagnostic(&project.model.file))
                 .collect();
             io.report(&Diagnostics(warnings));
             Some((project, evaluation))
@@ -249,6 +259,7 @@ fn explain(args: &ExplainArgs, io: &mut Io<'_>) -> i32 {
             .unwrap_or_else(|| format!("outcomes in this model: {}", crate::suggest::one_of(ids)));
         io.report(&Diagnostics::from(
             crate::diagnostic::Diagnostic::error(format!("the model has no outcome `{id}`"))
+                .code("sroi::cli")
                 .in_file(&args.model)
                 .help(help),
         ));

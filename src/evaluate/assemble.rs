@@ -242,15 +242,17 @@ fn warnings(
     let mut out = Vec::new();
     if investment.is_zero() {
         out.push(Warning {
+            code: "sroi::warning::no-investment",
             message: "the total investment is 0, so there is no SROI ratio".to_owned(),
             help: Some("add the programme's `inputs`: what each stakeholder puts in".to_owned()),
             span: None,
         });
     }
     if payback.is_none() {
-        out.push(Warning::new(
-            "the total impact is not above 0, so there is no payback period",
-        ));
+        out.push(Warning {
+            code: "sroi::warning::no-payback",
+            ..Warning::new("the total impact is not above 0, so there is no payback period")
+        });
     }
     for (row, o) in outcomes.iter().zip(&model.outcomes) {
         let full = [
@@ -262,6 +264,7 @@ fn warnings(
         .find(|(_, v, _)| *v == Decimal::ONE);
         if let Some((name, _, field)) = full {
             out.push(Warning {
+                code: "sroi::warning::zero-impact",
                 message: format!(
                     "outcome `{}` has no impact: its {name} is 100%, so it adds nothing to the total",
                     row.id
@@ -284,6 +287,7 @@ fn warnings(
                 .any(|o| o.stakeholder.value == s.id.value);
         if !used {
             out.push(Warning {
+                code: "sroi::warning::unused-stakeholder",
                 message: format!(
                     "stakeholder `{}` has neither inputs nor outcomes",
                     s.id.value
@@ -302,6 +306,7 @@ fn warnings(
 /// An overflow in the arithmetic, located at the outcome (or the model) it concerns.
 pub fn overflow(model: &Model, e: &CalcError) -> Diagnostics {
     let d = Diagnostic::error(e.to_string())
+        .code("sroi::overflow")
         .help("check the quantities and proxy values for a misplaced digit");
     Diagnostics::from(match e {
         CalcError::Outcome { index, .. } => match model.outcomes.get(*index) {

@@ -143,7 +143,7 @@ impl<'p> Resolver<'p> {
                                 Diagnostic::error(format!(
                                     "outcome `{}` uses proxy `{}`, which the active set `{}` does not have",
                                     o.id.value, id.value, project.proxies.id
-                                ))
+                                )).code("sroi::proxy")
                                 .at(&model.file, id.span)
                                 .help("add the proxy to the set, choose another set with --proxies, or write the proxy inline"),
                             );

@@ -125,6 +125,8 @@ pub struct Evaluation {
 /// Something true of this evaluation that the analyst should look at (exit status stays 0).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Warning {
+    /// As in `Diagnostic::code`.
+    pub code: &'static str,
     pub message: String,
     pub help: Option<String>,
     /// Where in the model file it applies, if anywhere in particular.
@@ -134,6 +136,7 @@ pub struct Warning {
 impl Warning {
     pub fn new(message: impl Into<String>) -> Self {
         Warning {
+            code: "sroi::warning",
             message: message.into(),
             help: None,
             span: None,
@@ -141,7 +144,9 @@ impl Warning {
     }
     /// As a diagnostic located in `file` (the model).
     pub fn diagnostic(&self, file: &Arc<SourceFile>) -> Diagnostic {
-        let d = Diagnostic::warning(self.message.clone()).maybe_help(self.help.clone());
+        let d = Diagnostic::warning(self.message.clone())
+            .code(self.code)
+            .maybe_help(self.help.clone());
         match self.span {
             Some(span) => d.at(file, span),
             None => d.in_file(&file.path),

@@ -251,6 +251,7 @@ pub fn parse_set(
         return Err(Diagnostic::error(format!(
             "--set {name}={text}: the model has no {what} `{name}`"
         ))
+        .code("sroi::set")
         .in_file(&model.file.path)
         .help(help));
     };
@@ -275,6 +276,7 @@ pub fn parse_set(
             format!("{}; e.g. `--set {name}={example}`", e.help)
         };
         Diagnostic::error(format!("--set {name}={text}: {}", e.message))
+            .code("sroi::set")
             .in_file(&model.file.path)
             .help(help)
     })

@@ -110,6 +110,7 @@ impl Runtime {
                         unreadable(&path, "the data table", &e).message,
                         display_path(&path)
                     ))
+                    .code("sroi::script")
                     .at(&model.file, t.path.span)
                     .help("paths in a model are relative to the model file's folder"),
                 ),
@@ -152,6 +153,7 @@ impl Runtime {
                             unreadable(path, "the script", &e).message,
                             display_path(path)
                         ))
+                        .code("sroi::script")
                         .at(&model.file, at)
                         .help("paths in a model are relative to the model file's folder"),
                     );
@@ -326,11 +328,13 @@ impl ScriptHost {
         };
         let value = to_decimal(&value).map_err(|got| {
             Diagnostic::error(format!("`{what}`: the expression `= {text}` gave {got}"))
+                .code("sroi::script::type")
                 .at(&compiled.site.file, compiled.site.span)
                 .help("an expression in a number field must give a number")
         })?;
         number::check_computed(value, field.kind).map_err(|p| {
             Diagnostic::error(format!("`{what}`: the expression `= {text}` {}", p.message))
+                .code("sroi::script::range")
                 .at(&compiled.site.file, compiled.site.span)
                 .help(p.help)
         })?;
