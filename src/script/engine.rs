@@ -316,7 +316,12 @@ pub struct FunctionDoc {
 pub fn documented_functions() -> Vec<FunctionDoc> {
     let engine = build(
         Arc::new(HostState::default()),
-        ScriptsResolver::new(None, Default::default(), None),
+        ScriptsResolver::new(
+            Arc::new(crate::source::DiskLoader),
+            None,
+            Default::default(),
+            None,
+        ),
         Limits::default(),
     );
     let json = engine.gen_fn_metadata_to_json(false).unwrap_or_default();

@@ -122,6 +122,7 @@ impl Runtime {
         let root = script_path.as_deref().map(scripts_root);
         let module_sources: Sources = Arc::new(Mutex::new(BTreeMap::new()));
         let resolver = ScriptsResolver::new(
+            files.loader(),
             root.as_deref(),
             Arc::clone(&module_sources),
             files.recorder(),
