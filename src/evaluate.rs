@@ -60,7 +60,12 @@ pub struct SetInfo {
 pub struct InputRow {
     pub stakeholder: String,
     pub description: String,
+    /// Face value, as written.
     pub value: Decimal,
+    /// Programme year it is spent in (SPEC section 7).
+    pub year: u32,
+    /// value / (1 + r)^(year − 1).
+    pub present_value: Decimal,
     pub origin: Origin,
 }
 
@@ -78,7 +83,11 @@ pub struct ProxyInfo {
     pub unit: Option<String>,
     pub description: Option<String>,
     pub source: String,
+    /// The price year of the value as written.
     pub price_year: Option<u16>,
+    /// When the model rebases: the original value, its year and the factor (`value` is
+    /// then the rebased value).
+    pub rebased: Option<crate::proxy::deflator::Rebased>,
     /// The set that supplied it (after `extends`), or `None` when inline.
     pub set: Option<String>,
 }
@@ -142,7 +151,14 @@ pub struct Evaluation {
     pub outputs: Vec<OutputRow>,
     pub outcomes: Vec<OutcomeRow>,
     pub stakeholders: Vec<StakeholderRow>,
+    /// I: the present value of investment (SPEC section 7).
     pub investment: Decimal,
+    /// Σ input values as written.
+    pub investment_face_value: Decimal,
+    /// Years 1..=the last input year.
+    pub investment_by_year: Vec<calc::InvestmentYear>,
+    /// The price year proxies were rebased to, and the series used (SPEC section 8).
+    pub prices: Option<crate::prices::PriceInfo>,
     pub total_impact: Decimal,
     pub total_present_value: Decimal,
     pub net_present_value: Decimal,
@@ -292,6 +308,8 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
                 stakeholder: input.stakeholder.value.clone(),
                 description: input.description.clone(),
                 value,
+                year: input.year,
+                present_value: value,
                 origin,
             });
         }
@@ -319,6 +337,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
                     description: p.description.clone(),
                     source: p.source.clone(),
                     price_year: p.price_year,
+                    rebased: p.rebased.clone(),
                     set: Some(p.set.clone()),
                 };
                 let origin = Origin::Proxy {
@@ -330,7 +349,21 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
             }),
             ProxyRef::Inline(inline) => {
                 r.number(&inline.value, "proxy value")
-                    .map(|(value, origin)| {
+                    .and_then(|(value, origin)| {
+                        let rebased = crate::prices::rebase_inline(
+                            project.prices.as_ref(),
+                            model,
+                            inline,
+                            &o.id.value,
+                            value,
+                        );
+                        let (value, rebased) = match rebased {
+                            Ok(pair) => pair,
+                            Err(d) => {
+                                r.diagnostics.push(d);
+                                return None;
+                            }
+                        };
                         let info = ProxyInfo {
                             id: None,
                             value,
@@ -338,6 +371,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
                             description: inline.description.clone(),
                             source: inline.source.clone(),
                             price_year: inline.price_year,
+                            rebased,
                             set: None,
                         };
                         let origin = match origin {
@@ -346,7 +380,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
                             },
                             other => other,
                         };
-                        (info, origin)
+                        Some((info, origin))
                     })
             }
         };
@@ -430,9 +464,18 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
             Discounting::StartOfYear => Convention::StartOfYear,
         },
     };
-    let input_values: Vec<Decimal> = inputs.iter().map(|i| i.value).collect();
-    let results = calc::evaluate(settings, &figures, &input_values, model.stakeholders.len())
+    let input_figures: Vec<calc::InputFigures> = inputs
+        .iter()
+        .map(|i| calc::InputFigures {
+            value: i.value,
+            year: i.year,
+        })
+        .collect();
+    let results = calc::evaluate(settings, &figures, &input_figures, model.stakeholders.len())
         .map_err(|e| Diagnostics::from(overflow(model, &e)))?;
+    for (row, pv) in inputs.iter_mut().zip(&results.input_present_values) {
+        row.present_value = *pv;
+    }
 
     for (row, value) in rows.iter_mut().zip(results.outcomes) {
         row.impact = value.impact;
@@ -450,7 +493,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
                 .iter()
                 .filter(|i| i.stakeholder == s.id.value)
                 .fold(Decimal::ZERO, |acc, i| {
-                    acc.checked_add(i.value).unwrap_or(acc)
+                    acc.checked_add(i.present_value).unwrap_or(acc)
                 }),
             present_value: v.present_value,
             share: v.share,
@@ -467,6 +510,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
     if results.payback_months.is_none() {
         warnings.push("the total impact is not above 0, so there is no payback period".to_owned());
     }
+    warnings.extend(mixed_years(model, &rows));
 
     Ok(Evaluation {
         model: ModelInfo {
@@ -496,6 +540,9 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
         outcomes: rows,
         stakeholders,
         investment: results.investment,
+        investment_face_value: results.investment_face_value,
+        investment_by_year: results.investment_by_year,
+        prices: project.prices.as_ref().map(crate::prices::PriceBasis::info),
         total_impact: results.total_impact,
         total_present_value: results.total_present_value,
         net_present_value: results.net_present_value,
@@ -504,6 +551,22 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
         payback_months: results.payback_months,
         warnings,
     })
+}
+
+/// SPEC section 8's warning for the proxies the outcomes use.
+fn mixed_years(model: &Model, rows: &[OutcomeRow]) -> Option<String> {
+    let used: Vec<(String, Option<u16>)> = rows
+        .iter()
+        .map(|o| {
+            let label = o
+                .proxy
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("{} (inline)", o.id));
+            (label, o.proxy.price_year)
+        })
+        .collect();
+    crate::prices::mixed_years_warning(model, &used)
 }
 
 fn overflow(model: &Model, e: &CalcError) -> Diagnostic {

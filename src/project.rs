@@ -28,6 +28,8 @@ pub struct Project {
     pub model: Model,
     pub proxies: ProxySet,
     pub host: ScriptHost,
+    /// The price year and deflator every proxy was rebased to (SPEC section 8), if any.
+    pub prices: Option<crate::prices::PriceBasis>,
     /// Every file loading read, for watch mode.
     pub files: Vec<PathBuf>,
 }
@@ -79,7 +81,7 @@ pub fn load_cached(
     };
     diagnostics.extend(evaluate::apply_overrides(&mut model, &options.overrides));
 
-    let proxies = match proxy_set(files, &model, options, cache) {
+    let mut proxies = match proxy_set(files, &model, options, cache) {
         Ok(set) => Some(set),
         Err(d) => {
             diagnostics.extend(d);
@@ -89,6 +91,8 @@ pub fn load_cached(
     if let Some(set) = &proxies {
         check_against_set(&model, set, options, &mut diagnostics);
     }
+    // Rebase before the script host is built, so `proxy("id")` sees rebased values.
+    let prices = crate::prices::apply(files, &model, proxies.as_mut(), &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
@@ -113,11 +117,13 @@ pub fn load_cached(
     let mut used: Vec<PathBuf> = vec![file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
     used.extend(host.files().cloned());
+    used.extend(prices.iter().map(|p| p.deflator.file.path.clone()));
     Ok((
         Project {
             model,
             proxies,
             host,
+            prices,
             files: used,
         },
         diagnostics,
