@@ -132,16 +132,19 @@ fn rebase_set(basis: &PriceBasis, set: &mut ProxySet) -> Diagnostics {
                 p.value = r.rebased;
                 p.rebased = Some(r);
             }
-            Err(e) => out.push(rebase_error(basis, &e, &p.id).at(&p.file, p.span)),
+            Err(e) => {
+                out.push(rebase_error(basis, &e, &format!("proxy `{}`", p.id)).at(&p.file, p.span))
+            }
         }
     }
     out
 }
 
-fn rebase_error(basis: &PriceBasis, e: &RebaseError, id: &str) -> Diagnostic {
+/// `what` names the proxy: "proxy `gp_consultation`" or "the inline proxy of outcome `x`".
+fn rebase_error(basis: &PriceBasis, e: &RebaseError, what: &str) -> Diagnostic {
     match e {
         RebaseError::MissingYear { year } => Diagnostic::error(format!(
-            "proxy `{id}` is in {year} prices, but deflator series `{}` has no index value for {year}",
+            "{what} is in {year} prices, but deflator series `{}` has no index value for {year}",
             basis.deflator.id
         ))
         .label(format!("{year} prices"))
@@ -151,7 +154,7 @@ fn rebase_error(basis: &PriceBasis, e: &RebaseError, id: &str) -> Diagnostic {
             basis.deflator.coverage()
         )),
         RebaseError::Overflow => Diagnostic::error(format!(
-            "proxy `{id}` is too large to rebase exactly (beyond 28 significant digits)"
+            "{what} is too large to rebase exactly (beyond 28 significant digits)"
         ))
         .help("check the proxy value for a misplaced digit"),
     }
@@ -222,7 +225,10 @@ pub fn rebase_inline(
         .deflator
         .rebase(value, from, basis.year)
         .map(|r| (r.rebased, Some(r)))
-        .map_err(|e| rebase_error(basis, &e, outcome).at(&model.file, inline.span))
+        .map_err(|e| {
+            let what = format!("the inline proxy of outcome `{outcome}`");
+            rebase_error(basis, &e, &what).at(&model.file, inline.span)
+        })
 }
 
 /// The section 2 warning: the outcomes' proxies carry several price years and the model
