@@ -83,9 +83,13 @@ fn outcome_text(e: &Evaluation, o: &OutcomeRow) -> String {
         .as_deref()
         .map(|u| format!(" {u}"))
         .unwrap_or_default();
+    // The value shown is in the model's price year once rebased.
     let year = o
         .proxy
-        .price_year
+        .rebased
+        .as_ref()
+        .map(|r| r.price_year)
+        .or(o.proxy.price_year)
         .map(|y| format!(", {y} prices"))
         .unwrap_or_default();
     out.push_str(&format!(
