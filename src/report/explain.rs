@@ -124,7 +124,12 @@ fn outcome_text(e: &Evaluation, o: &OutcomeRow) -> String {
     out.push_str(&format!(
         "  impact = quantity × proxy × (1 − deadweight) × (1 − displacement) × (1 − attribution)\n         = {} × {} × {} × {} × {} = {}\n",
         plain(o.quantity),
-        money(o.proxy.value),
+        // A rebased value is rarely a whole number of pence: show enough places to redo the sum.
+        if o.proxy.rebased.is_some() {
+            fixed(o.proxy.value, 6)
+        } else {
+            money(o.proxy.value)
+        },
         plain(Decimal::ONE - o.deadweight),
         plain(Decimal::ONE - o.displacement),
         plain(Decimal::ONE - o.attribution),
