@@ -64,6 +64,33 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// SHA-256 and length of a regular file, read in pieces (tables may be large); `None` when
+/// it is missing, unreadable or not a regular file (a receipt never makes sroi read a device).
+pub fn hash_file(path: &Path) -> Option<(String, u64)> {
+    use std::io::Read;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    loop {
+        let n = file.read(&mut buffer).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buffer.get(..n)?);
+        total = total.saturating_add(u64::try_from(n).ok()?);
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some((hex, total))
+}
+
 /// `path` as a receipt writes it: `a/../b` folded to `b`, relative to `dir` when it lies
 /// inside, `/` separated.
 pub fn shown_path(path: &Path, dir: &Path) -> String {
@@ -100,18 +127,18 @@ pub fn files_read(files: &DiskFiles, dir: &Path) -> Vec<FileHash> {
     for path in files.used() {
         let shown = shown_path(&path, dir);
         let hash = match files.seen.get(&path) {
-            Some(Some(text)) => Some((sha256_hex(text.as_bytes()), text.len())),
-            Some(None) => None,
-            None => std::fs::read(&path)
+            Some(Some(text)) => u64::try_from(text.len())
                 .ok()
-                .map(|bytes| (sha256_hex(&bytes), bytes.len())),
+                .map(|n| (sha256_hex(text.as_bytes()), n)),
+            Some(None) => None,
+            None => hash_file(&path),
         };
         out.insert(
             shown.clone(),
             FileHash {
                 path: shown,
                 sha256: hash.as_ref().map(|(h, _)| h.clone()),
-                bytes: hash.and_then(|(_, n)| u64::try_from(n).ok()),
+                bytes: hash.map(|(_, n)| n),
             },
         );
     }
@@ -240,9 +267,7 @@ pub fn changed_files(receipt: &Receipt, dir: &Path) -> Vec<Mismatch> {
         .files
         .iter()
         .filter_map(|f| {
-            let now = std::fs::read(dir.join(&f.path))
-                .ok()
-                .map(|bytes| sha256_hex(&bytes));
+            let now = hash_file(&dir.join(&f.path)).map(|(h, _)| h);
             (now != f.sha256).then(|| Mismatch::File {
                 path: f.path.clone(),
                 was: f.sha256.clone(),
@@ -295,6 +320,20 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn files_hash_in_pieces_like_in_one_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let text = "a,b\n1,2\n".repeat(20_000); // 160,000 bytes: several pieces
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(
+            hash_file(&path),
+            Some((sha256_hex(text.as_bytes()), 160_000))
+        );
+        assert_eq!(hash_file(dir.path()), None, "a folder is not hashed");
+        assert_eq!(hash_file(&dir.path().join("missing")), None);
     }
 
     #[test]

@@ -148,3 +148,25 @@ fn a_regional_set_is_rebased_too() {
     assert_eq!(gp["proxy"]["rebased"]["original_value"], "45.60");
     assert_eq!(gp["proxy"]["value"], "61.91");
 }
+
+#[test]
+fn the_deflator_is_among_the_files_watch_mode_follows() {
+    let mut files = sroi::source::DiskFiles::default();
+    let (project, _) = sroi::project::load(
+        &mut files,
+        std::path::Path::new(MODEL),
+        &sroi::project::LoadOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        project
+            .files
+            .iter()
+            .any(|p| p.ends_with("deflators/ons-gdp-deflator.yaml")),
+        "{:?}",
+        project.files
+    );
+    let basis = project.prices.as_ref().unwrap();
+    assert_eq!(basis.year, 2024);
+    assert_eq!(basis.deflator.id, "ons-gdp-deflator");
+}
