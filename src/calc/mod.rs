@@ -172,11 +172,17 @@ pub fn horizon(outcomes: &[OutcomeFigures], inputs: &[InputFigures]) -> u32 {
     outcome_end.max(input_end)
 }
 
+/// The investment, discounted and as written.
+struct Investment {
+    present_value: Decimal,
+    face_value: Decimal,
+    by_year: Vec<InvestmentYear>,
+    /// Each input's present value, in order.
+    each: Vec<Decimal>,
+}
+
 /// The investment's present value: each input discounted from the start of its year.
-fn investment(
-    rate: Decimal,
-    inputs: &[InputFigures],
-) -> Result<(Decimal, Decimal, Vec<InvestmentYear>, Vec<Decimal>), CalcError> {
+fn investment(rate: Decimal, inputs: &[InputFigures]) -> Result<Investment, CalcError> {
     let total = |what| CalcError::Total { what };
     let last = inputs.iter().map(|i| i.year).max().unwrap_or(0);
     let mut by_year = Vec::with_capacity(usize::try_from(last).unwrap_or(0));
@@ -211,7 +217,12 @@ fn investment(
         pv = pv.checked_add(present).ok_or(total("investment"))?;
         each.push(present);
     }
-    Ok((pv, face, by_year, each))
+    Ok(Investment {
+        present_value: pv,
+        face_value: face,
+        by_year,
+        each,
+    })
 }
 
 /// Value of one outcome in each year 1..=horizon.
@@ -276,8 +287,12 @@ pub fn evaluate(
         });
     }
 
-    let (investment, investment_face_value, investment_by_year, input_present_values) =
-        investment(settings.discount_rate, inputs)?;
+    let Investment {
+        present_value: investment,
+        face_value: investment_face_value,
+        by_year: investment_by_year,
+        each: input_present_values,
+    } = investment(settings.discount_rate, inputs)?;
     let npv = total_pv
         .checked_sub(investment)
         .ok_or(total("net present value"))?;

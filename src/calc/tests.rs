@@ -342,6 +342,26 @@ proptest! {
     }
 
     #[test]
+    fn investment_pv_is_at_most_face_value_and_equal_in_year_one(
+        values in proptest::collection::vec((money(), 1u32..6), 1..6),
+        rate in 0i64..200,
+    ) {
+        let inputs: Vec<InputFigures> =
+            values.iter().map(|(value, year)| InputFigures { value: *value, year: *year }).collect();
+        let r = Decimal::new(rate, 3);
+        let res = evaluate(end_of_year(&r.to_string()), &[spec_outcome()], &inputs, 1).unwrap();
+        prop_assert!(res.investment <= res.investment_face_value);
+        let year_one: Decimal = inputs.iter().filter(|i| i.year == 1).map(|i| i.value).sum();
+        prop_assert_eq!(res.investment_by_year[0].present_value, year_one);
+        // Each input's PV is its value × 1/(1+r)^(N−1), and they add up to I.
+        let sum: Decimal = res.input_present_values.iter().copied().sum();
+        prop_assert_eq!(sum, res.investment);
+        let last = inputs.iter().map(|i| i.year).max().unwrap();
+        prop_assert_eq!(res.investment_by_year.len(), last as usize);
+        prop_assert!(res.horizon >= last);
+    }
+
+    #[test]
     fn drop_off_never_raises_a_later_year(o in outcome()) {
         let r = evaluate(end_of_year("0.035"), &[o], &year_one(&[d("1")]), 1).unwrap();
         let valued: Vec<_> = r.outcomes[0].years.iter().filter(|v| !v.is_zero()).collect();
