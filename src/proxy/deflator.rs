@@ -412,6 +412,21 @@ mod tests {
     }
 
     #[test]
+    fn wrong_shapes_are_errors_not_panics() {
+        for text in [
+            "",
+            "[1, 2]",
+            "sroi: 1\nid: x\nname: X\nsource: a string\nindex: [1, 2]\n",
+            "sroi: 1\nid: x\nname: X\nsource: {publisher: P, edition: E, table: T}\nindex: {}\n",
+            "sroi: 1\nid: x\nname: X\nsource: {publisher: P, edition: E, table: T}\nindex:\n  2013: [1]\n  2014: 1e999\n",
+            "sroi: 2\nid: x\nname: X\nsource: {publisher: P, edition: E, table: T}\nindex: {2013: 1}\nextra: 1\n",
+        ] {
+            let err = series(text).unwrap_err();
+            assert!(err.has_errors(), "{text}");
+        }
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_place() {
         let bad = "sroi: 1\nid: Bad Id\nname: x\nsource:\n  publisher: P\n  edition: ''\nindex:\n  2013: 0\n  twenty: 5\n  2014: abc\n  2015-17: 3\n";
         let err = series(bad).unwrap_err();
