@@ -227,3 +227,65 @@ fn verify_refuses_what_is_not_a_receipt() {
     let out = sroi(&["verify", "no/such/receipt.json"]);
     assert_eq!(out.code, 1);
 }
+
+#[test]
+fn receipts_are_byte_identical_across_runs_and_cover_the_chosen_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for path in [&a, &b] {
+        let out = sroi(&[
+            "run",
+            "models/tate-wellbeing.yaml",
+            "--proxies",
+            "london",
+            "--receipt",
+            &path.to_string_lossy(),
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let (ta, tb) = (
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap(),
+    );
+    // Only the receipt's own name, on the command line, differs.
+    assert_eq!(ta.replace("a.json", "X"), tb.replace("b.json", "X"));
+    let paths = recorded_paths(&read_json(&a));
+    assert!(
+        paths.iter().any(|p| p == "models/proxies/london.yaml"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p == "models/proxies/uk.yaml"),
+        "extends: {paths:?}"
+    );
+    let verify = sroi(&["verify", &a.to_string_lossy()]);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}
+
+#[test]
+fn a_file_read_now_but_not_recorded_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let receipt = dir.path().join("r.json");
+    let r = receipt.to_string_lossy().into_owned();
+    assert_eq!(
+        sroi(&["run", "models/shared-reading.yaml", "--receipt", &r]).code,
+        0
+    );
+    // Drop the deflator from the record, as if the model had not used one when it was written.
+    let mut value = read_json(&receipt);
+    value["files"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["path"] != "models/deflators/ons-gdp-deflator.yaml");
+    std::fs::write(&receipt, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    let verify = sroi(&["verify", &r]);
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains(
+            "new      models/deflators/ons-gdp-deflator.yaml: read now, not in the receipt"
+        ),
+        "{}",
+        verify.stdout
+    );
+}
