@@ -7,6 +7,7 @@
 
 pub mod calc;
 pub mod cli;
+pub mod console;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod model;

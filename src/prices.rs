@@ -232,8 +232,12 @@ pub fn rebase_inline(
 }
 
 /// The section 2 warning: the outcomes' proxies carry several price years and the model
-/// does not rebase them. `used` is (proxy label, price year) for each outcome.
-pub fn mixed_years_warning(model: &Model, used: &[(String, Option<u16>)]) -> Option<String> {
+/// does not rebase them. `used` is (proxy label, price year) for each outcome. Gives the
+/// message and the help.
+pub fn mixed_years_warning(
+    model: &Model,
+    used: &[(String, Option<u16>)],
+) -> Option<(String, String)> {
     if model.price_year.is_some() {
         return None;
     }
@@ -250,11 +254,14 @@ pub fn mixed_years_warning(model: &Model, used: &[(String, Option<u16>)]) -> Opt
         return None;
     }
     let list: Vec<String> = years.keys().map(u16::to_string).collect();
-    Some(format!(
-        "the proxies are in {} price years ({}) and are added without rebasing: {}; add `price_year:` and `deflator:` to the model to rebase them to one year",
-        years.len(),
-        list.join(", "),
-        listing(&years)
+    Some((
+        format!(
+            "the proxies are in {} price years ({}) and are added without rebasing: {}",
+            years.len(),
+            list.join(", "),
+            listing(&years)
+        ),
+        "add `price_year:` and `deflator:` to the model to rebase every proxy to one year (see docs/years-and-prices.md)".to_owned(),
     ))
 }
 

@@ -84,7 +84,9 @@ pub fn unreadable(path: &Path, what: &str, err: &io::Error) -> Diagnostic {
         io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => err.to_string(),
     };
-    Diagnostic::error(format!("cannot read {what}: {reason}")).in_file(path)
+    Diagnostic::error(format!("cannot read {what}: {reason}"))
+        .code("sroi::file")
+        .in_file(path)
 }
 
 /// The directory holding `file`, for resolving relative paths written inside it.

@@ -170,3 +170,27 @@ fn the_deflator_is_among_the_files_watch_mode_follows() {
     assert_eq!(basis.year, 2024);
     assert_eq!(basis.deflator.id, "ons-gdp-deflator");
 }
+
+#[test]
+fn set_moves_a_cohort_to_a_later_start_year() {
+    // --set outcomes.ID.start=4 moves cohort 2 to years 4-5: the horizon becomes 5.
+    let out = sroi(&[
+        "run",
+        MODEL,
+        "--set",
+        "outcomes.wellbeing-cohort-2.start=4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["horizon_years"], 5);
+    assert_eq!(v["outcomes"][1]["start"], 4);
+    assert_eq!(
+        v["outcomes"][1]["years"],
+        serde_json::json!(["0.00", "0.00", "0.00", "33618.60", "16809.30"])
+    );
+    let bad = sroi(&["run", MODEL, "--set", "outcomes.wellbeing-cohort-2.start=0"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("not a start"), "{}", bad.stderr);
+}
