@@ -1,6 +1,7 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod check;
+mod output;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -103,9 +104,12 @@ pub struct RunArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub options: ModelOptions,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Report format (xlsx: the Value Map workbook, with --out).
+    #[arg(long, value_enum, default_value_t = output::RunFormat::Table)]
+    pub format: output::RunFormat,
+    /// Write the report to FILE (whole, atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -258,8 +262,11 @@ fn emit(io: &mut Io<'_>, text: &str) -> i32 {
 }
 
 fn run_model(args: &RunArgs, io: &mut Io<'_>) -> i32 {
+    if let Some(code) = output::check_usage(args, io) {
+        return code;
+    }
     match load_and_evaluate(&args.model, &args.options, io) {
-        Some((_, evaluation)) => emit(io, &report::render(&evaluation, args.format)),
+        Some((_, evaluation)) => output::emit(args, &evaluation, io),
         None => EXIT_INVALID,
     }
 }

@@ -11,6 +11,7 @@ pub mod json;
 mod markdown;
 mod sections;
 mod table;
+pub mod xlsx;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
