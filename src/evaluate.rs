@@ -332,7 +332,7 @@ pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
                 r.number(&inline.value, "proxy value")
                     .map(|(value, origin)| {
                         let info = ProxyInfo {
-                            id: None,
+                            id: inline.id.clone(),
                             value,
                             unit: inline.unit.clone(),
                             description: inline.description.clone(),

@@ -1,6 +1,7 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod check;
+mod import;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -41,6 +42,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
     Functions(FunctionsArgs),
+    /// Read a Value Map workbook (.xlsx) back into a model file.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +216,7 @@ where
             io,
         ),
         Command::Functions(args) => functions(&args, io),
+        Command::Import(args) => import::import(&args, io),
     }
 }
 

@@ -7,6 +7,7 @@ mod charts;
 mod csv;
 pub mod explain;
 pub mod html;
+pub mod import;
 pub mod json;
 mod markdown;
 mod sections;
