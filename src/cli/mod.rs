@@ -1,6 +1,7 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod check;
+mod compare;
 mod import;
 mod output;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Functions(FunctionsArgs),
     /// Read a Value Map workbook (.xlsx) back into a model file.
     Import(import::ImportArgs),
+    /// Compare models side by side, or one model under several proxy sets.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -217,6 +220,7 @@ where
         ),
         Command::Functions(args) => functions(&args, io),
         Command::Import(args) => import::import(&args, io),
+        Command::Compare(args) => compare::compare(&args, io),
     }
 }
 

@@ -13,7 +13,7 @@ use super::{cash, fixed, percent, plain, ratio_sentence, sections::heading, symb
 use crate::evaluate::{Evaluation, OutcomeRow};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
-const STYLE: &str = include_str!("templates/report.css");
+pub(super) const STYLE: &str = include_str!("templates/report.css");
 
 #[derive(Serialize)]
 struct Headline {

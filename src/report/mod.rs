@@ -4,6 +4,7 @@
 //! (4 in JSON), half away from zero.
 
 mod charts;
+pub mod compare;
 mod csv;
 pub mod explain;
 pub mod html;
