@@ -172,8 +172,8 @@ pub fn steps(o: &OutcomeRow) -> Option<[Decimal; 4]> {
     Some([gross, after_deadweight, after_displacement, impact])
 }
 
-fn sum(values: impl Iterator<Item = Decimal>) -> Option<Decimal> {
-    values.fold(Some(Decimal::ZERO), |acc, v| acc?.checked_add(v))
+fn sum(mut values: impl Iterator<Item = Decimal>) -> Option<Decimal> {
+    values.try_fold(Decimal::ZERO, |acc, v| acc.checked_add(v))
 }
 
 fn lasts(o: &OutcomeRow) -> String {
@@ -389,12 +389,12 @@ fn percent_1(fraction: Decimal) -> String {
         .map_or_else(|| fraction.to_string(), |p| format!("{}%", fixed(p, 1)))
 }
 
+/// What makes two outcomes' proxies the same: id, set, value and source.
+type ProxyKey = (Option<String>, Option<String>, Decimal, String);
+
 /// Each distinct proxy the outcomes use, once, with the outcomes that use it.
 fn sources(e: &Evaluation) -> Vec<SourceView> {
-    let mut out: Vec<(
-        SourceView,
-        (Option<String>, Option<String>, Decimal, String),
-    )> = Vec::new();
+    let mut out: Vec<(SourceView, ProxyKey)> = Vec::new();
     for o in &e.outcomes {
         let p = &o.proxy;
         let key = (p.id.clone(), p.set.clone(), p.value, p.source.clone());
