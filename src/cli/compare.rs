@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{EXIT_INVALID, Io, ModelOptions};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::report::{self, Format};
 
 #[derive(Debug, Args)]
@@ -22,6 +23,9 @@ pub struct CompareArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to FILE (whole, atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
@@ -52,5 +56,18 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
         return EXIT_INVALID;
     }
     let comparison = report::compare::compare(sides);
-    super::emit(io, &report::compare::render(&comparison, args.format))
+    let text = report::compare::render(&comparison, args.format);
+    match &args.out {
+        Some(path) => match super::output::write_atomically(path, text.as_bytes()) {
+            Ok(()) => 0,
+            Err(e) => {
+                io.report(&Diagnostics::from(
+                    Diagnostic::error(format!("cannot write {}: {e}", path.display()))
+                        .help("check that the folder exists and that you may write to it"),
+                ));
+                EXIT_INVALID
+            }
+        },
+        None => super::emit(io, &text),
+    }
 }
