@@ -166,7 +166,53 @@ fn every_shipped_report_shows_its_figures_and_requests_nothing() {
             e.model.id,
             foreign(&urls)
         );
+
+        let pdf = dir.path().join("report.pdf");
+        browse(&page, &[format!("--print-to-pdf={}", pdf.display())]);
+        let pages = pdf_pages(&pdf);
+        assert!((1..=6).contains(&pages), "{}: {pages} A4 pages", e.model.id);
     }
+}
+
+fn pdf_pages(pdf: &Path) -> usize {
+    let bytes = std::fs::read(pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+#[test]
+fn the_comparison_page_shows_its_figures_and_requests_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sroi(&[
+        "compare",
+        "tests/fixtures/compare-forecast.yaml",
+        "tests/fixtures/compare-evaluation.yaml",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = dir.path().join("compare.html");
+    std::fs::write(&page, &out.stdout).unwrap();
+    let net_log = dir.path().join("net.json");
+    let dom = browse(
+        &page,
+        &[
+            "--dump-dom".to_owned(),
+            format!("--log-net-log={}", net_log.display()),
+        ],
+    );
+    // Worked by hand in the fixtures' comments.
+    for figure in [
+        "1.65 : 1",
+        "£16,500.00",
+        "£14,850.00",
+        "-£3,000.00",
+        "+30.00%",
+        "-10.00%",
+    ] {
+        assert!(dom.contains(figure), "the comparison lacks {figure}");
+    }
+    assert!(foreign(&page_requests(&net_log)).is_empty());
 }
 
 #[test]
@@ -255,10 +301,10 @@ fn a_screenshot_is_not_blank_and_the_report_prints_on_few_a4_pages() {
 
     let pdf = dir.path().join("report.pdf");
     browse(&page, &[format!("--print-to-pdf={}", pdf.display())]);
+    let pages = pdf_pages(&pdf);
+    assert!((1..=6).contains(&pages), "{pages} pages");
     let bytes = std::fs::read(&pdf).unwrap();
     let text = String::from_utf8_lossy(&bytes);
-    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
-    assert!((1..=6).contains(&pages), "{pages} pages");
     // A4 is 210 × 297 mm: 595.28 × 841.89 points (Chromium writes 594.96 × 841.92).
     let media = text.split("/MediaBox [0 0 ").nth(1).expect("a MediaBox");
     let size: Vec<f64> = media

@@ -325,3 +325,37 @@ fn libreoffice_recalculates_the_formulas_to_sroi_figures_after_an_edit() {
         expected["total_present_value"].as_str().unwrap()
     );
 }
+
+#[test]
+fn out_writes_any_format_whole_and_nothing_for_a_bad_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let model = "tests/conformance/valid/spec-worked-check.yaml";
+    let written = sroi(&[
+        "run",
+        model,
+        "--format",
+        "json",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(written.stdout.is_empty());
+    let printed = sroi(&["run", model, "--format", "json"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), printed.stdout);
+
+    let never = dir.path().join("never.xlsx");
+    let bad = sroi(&[
+        "run",
+        "tests/conformance/invalid/missing-name.yaml",
+        "--format",
+        "xlsx",
+        "--out",
+        never.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.code, 1);
+    assert!(!never.exists());
+    // Only the report is in the folder: no temporary file left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1);
+}
