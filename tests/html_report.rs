@@ -153,6 +153,21 @@ fn every_shipped_report_shows_its_figures_and_requests_nothing() {
             ],
         );
         assert_shows(&dom, &e, "rendered");
+        // Sources and assumptions: every proxy's source, the rate and the convention.
+        for o in &e.outcomes {
+            let source = o.proxy.source.replace('&', "&amp;").replace('<', "&lt;");
+            assert!(
+                dom.contains(&source),
+                "{}: the source of {}",
+                e.model.id,
+                o.id
+            );
+        }
+        assert!(dom.contains(&format!(
+            "Discount rate {}",
+            sroi::report::percent(e.discount_rate)
+        )));
+        assert!(dom.contains(e.discounting.as_str()));
         assert_eq!(
             dom.matches("<svg").count(),
             3,

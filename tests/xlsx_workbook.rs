@@ -278,7 +278,29 @@ fn libreoffice_recalculates_the_formulas_to_sroi_figures_after_an_edit() {
     });
     assert_eq!(float(&summary(&zeroed)["SROI ratio"]), 0.0);
 
-    let done = recalculate(&[worked, zeroed, edited], dir.path());
+    // The other conventions: start-of-year discounting, and outcomes that start after.
+    let conventions = ["start-of-year", "start-after"].map(|name| {
+        let model = format!("tests/conformance/valid/{name}.yaml");
+        let book = dir.path().join(format!("{name}.xlsx"));
+        export(&root().join(&model), &book);
+        let zeroed = dir.path().join(format!("{name}-zeroed.xlsx"));
+        rewrite(&book, &zeroed, |_, xml| zero_cached_results(xml));
+        (model, zeroed)
+    });
+
+    let mut files = vec![worked, zeroed, edited];
+    files.extend(conventions.iter().map(|(_, book)| book.clone()));
+    let done = recalculate(&files, dir.path());
+
+    for ((model, _), book) in conventions.iter().zip(&done[3..]) {
+        let expected = json(&[model]);
+        let s = summary(book);
+        assert_eq!(
+            format!("{:.2}", float(&s["Total present value"])),
+            expected["total_present_value"].as_str().unwrap(),
+            "{model}"
+        );
+    }
 
     // SPEC section 4's worked check, by hand: PV 15,221.50, investment 5,000, ratio 3.0443.
     let s = summary(&done[0]);

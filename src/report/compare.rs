@@ -524,3 +524,25 @@ fn html(c: &Comparison) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn variance_is_evaluation_minus_forecast_and_a_percent_of_forecast() {
+        let c = Change::new(d("1.65"), d("1.485")).unwrap_or_else(|| unreachable!());
+        assert_eq!(c.variance, d("-0.165"));
+        assert_eq!(c.percent.map(|p| fixed(p, 2)), Some("-10.00".to_owned()));
+        // No percentage of nothing.
+        let from_zero = Change::new(Decimal::ZERO, d("5")).unwrap_or_else(|| unreachable!());
+        assert_eq!(from_zero.variance, d("5"));
+        assert_eq!(from_zero.percent, None);
+        assert_eq!(signed(fixed(d("6"), 0)), "+6");
+        assert_eq!(signed(fixed(d("0"), 2)), "0.00");
+    }
+}
