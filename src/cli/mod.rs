@@ -1,6 +1,9 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod check;
+mod compare;
+mod import;
+mod output;
 mod schema;
 mod verify;
 
@@ -46,6 +49,10 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Print the JSON Schema of a file kind (for editors and CI).
     Schema(schema::SchemaArgs),
+    /// Read a Value Map workbook (.xlsx) back into a model file.
+    Import(import::ImportArgs),
+    /// Compare models side by side, or one model under several proxy sets.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -109,9 +116,12 @@ pub struct RunArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub options: ModelOptions,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Report format (xlsx: the Value Map workbook, with --out).
+    #[arg(long, value_enum, default_value_t = output::RunFormat::Table)]
+    pub format: output::RunFormat,
+    /// Write the report to FILE (whole, atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// Also write a receipt: the SHA-256 of every file read, the command line and the
     /// headline figures, for `sroi verify`.
     #[arg(long, value_name = "FILE.json")]
@@ -205,6 +215,8 @@ where
         Command::Functions(args) => functions(&args, io),
         Command::Verify(args) => verify::verify(&args, io),
         Command::Schema(args) => schema::print(&args, io),
+        Command::Import(args) => import::import(&args, io),
+        Command::Compare(args) => compare::compare(&args, io),
     }
 }
 
@@ -263,16 +275,18 @@ fn emit(io: &mut Io<'_>, text: &str) -> i32 {
 }
 
 fn run_model(args: &RunArgs, argv: &[std::ffi::OsString], io: &mut Io<'_>) -> i32 {
+    if let Some(code) = output::check_usage(args, io) {
+        return code;
+    }
     let mut files = DiskFiles::default();
     match load_and_evaluate_with(&mut files, &args.model, &args.options, io) {
         Some((_, evaluation)) => {
-            let report = report::render(&evaluation, args.format);
             if let Some(path) = &args.receipt
                 && let Err(code) = verify::write_run_receipt(path, argv, &files, &evaluation, io)
             {
                 return code;
             }
-            emit(io, &report)
+            output::emit(args, &evaluation, io)
         }
         None => EXIT_INVALID,
     }

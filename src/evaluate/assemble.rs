@@ -226,7 +226,7 @@ fn proxy_info(
         }
         ProxyRef::Inline(inline) => {
             let info = ProxyInfo {
-                id: None,
+                id: inline.id.clone(),
                 value,
                 unit: inline.unit.clone(),
                 description: inline.description.clone(),

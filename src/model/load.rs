@@ -56,7 +56,8 @@ const OUTCOME_KEYS: &[&str] = &[
     "drop_off",
     "notes",
 ];
-pub const INLINE_PROXY_KEYS: &[&str] = &["value", "unit", "description", "source", "price_year"];
+pub const INLINE_PROXY_KEYS: &[&str] =
+    &["id", "value", "unit", "description", "source", "price_year"];
 
 /// The Green Book's social time preference rate.
 pub fn default_discount_rate() -> Decimal {
@@ -494,6 +495,8 @@ fn proxy_ref(node: &Node, r: &mut Reader) -> Option<ProxyRef> {
 
 fn inline_proxy(node: &Node, r: &mut Reader) -> Option<InlineProxy> {
     let mut f = r.mapping(node, "an inline proxy")?;
+    // Optional: the id a workbook or another set knows this figure by (`sroi import`).
+    let id = f.optional("id").and_then(|n| r.id(n, "proxy id", '_'));
     let value = f
         .required(r, "value")
         .and_then(|n| r.number(n, NumberKind::Signed, "value"));
@@ -506,6 +509,7 @@ fn inline_proxy(node: &Node, r: &mut Reader) -> Option<InlineProxy> {
     let span = f.anchor();
     f.finish(r, INLINE_PROXY_KEYS);
     Some(InlineProxy {
+        id: id.map(|i| i.value),
         value: value?,
         unit,
         description,

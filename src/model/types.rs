@@ -186,6 +186,8 @@ pub enum ProxyRef {
 
 #[derive(Debug, Clone)]
 pub struct InlineProxy {
+    /// An optional id, shown in reports; the value is still the one written here.
+    pub id: Option<String>,
     pub value: NumberField,
     pub unit: Option<String>,
     pub description: Option<String>,

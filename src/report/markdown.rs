@@ -7,7 +7,7 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn draw(section: &Section) -> String {
+pub(super) fn draw(section: &Section) -> String {
     let mut out = format!(
         "| {} |\n",
         section

@@ -1,14 +1,19 @@
-//! Reports of an evaluation: table (default), json, csv and markdown.
+//! Reports of an evaluation: table (default), json, csv, markdown and html.
 //!
 //! Nothing is rounded before this point. Money is shown to 2 places and ratios to 2
 //! (4 in JSON), half away from zero.
 
+mod charts;
+pub mod compare;
 mod csv;
 pub mod explain;
+pub mod html;
+pub mod import;
 pub mod json;
 mod markdown;
 mod sections;
 mod table;
+pub mod xlsx;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -21,6 +26,8 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    /// One self-contained page with charts (inline SVG, no script, no URL).
+    Html,
 }
 
 pub fn render(evaluation: &Evaluation, format: Format) -> String {
@@ -29,6 +36,7 @@ pub fn render(evaluation: &Evaluation, format: Format) -> String {
         Format::Json => json::render(evaluation),
         Format::Csv => csv::render(evaluation),
         Format::Markdown => markdown::render(evaluation),
+        Format::Html => html::render(evaluation),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::evaluate::Evaluation;
 /// Width that tables with long text are wrapped to.
 const WIDTH: u16 = 120;
 
-fn draw(section: &Section) -> String {
+pub(super) fn draw(section: &Section) -> String {
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
     // A fixed width, never the terminal's: the same input gives the same bytes everywhere.

@@ -1,0 +1,113 @@
+//! Where `sroi run` puts its report: standard output, or with `--out FILE` a file
+//! written whole (a temporary file beside it, then a rename). A workbook needs `--out`.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{EXIT_INVALID, Io, RunArgs};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::evaluate::Evaluation;
+use crate::report::{self, Format};
+
+/// Exit status of a bad command line.
+pub const EXIT_USAGE: i32 = 2;
+
+/// `run --format`: every report format, plus the Value Map workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RunFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    Html,
+    /// The Value Map workbook with live formulas (needs --out FILE.xlsx).
+    Xlsx,
+}
+
+impl RunFormat {
+    fn text(self) -> Option<Format> {
+        match self {
+            RunFormat::Table => Some(Format::Table),
+            RunFormat::Json => Some(Format::Json),
+            RunFormat::Csv => Some(Format::Csv),
+            RunFormat::Markdown => Some(Format::Markdown),
+            RunFormat::Html => Some(Format::Html),
+            RunFormat::Xlsx => None,
+        }
+    }
+}
+
+/// A command-line problem found before anything is read: exit 2.
+pub fn check_usage(args: &RunArgs, io: &mut Io<'_>) -> Option<i32> {
+    if args.format == RunFormat::Xlsx && args.out.is_none() {
+        let _ = writeln!(
+            io.stderr,
+            "error: --format xlsx writes a workbook, which needs a file: add --out FILE.xlsx"
+        );
+        return Some(EXIT_USAGE);
+    }
+    None
+}
+
+/// Print or write the report of a good evaluation.
+pub fn emit(args: &RunArgs, evaluation: &Evaluation, io: &mut Io<'_>) -> i32 {
+    let bytes = match args.format.text() {
+        Some(format) => report::render(evaluation, format).into_bytes(),
+        None => match report::xlsx::render(evaluation) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                io.report(&Diagnostics::from(Diagnostic::error(format!(
+                    "could not build the workbook: {e}"
+                ))));
+                return EXIT_INVALID;
+            }
+        },
+    };
+    match &args.out {
+        Some(path) => match write_atomically(path, &bytes) {
+            Ok(()) => 0,
+            Err(e) => {
+                io.report(&Diagnostics::from(
+                    Diagnostic::error(format!("cannot write {}: {e}", path.display()))
+                        .help("check that the folder exists and that you may write to it"),
+                ));
+                EXIT_INVALID
+            }
+        },
+        None => {
+            if io
+                .stdout
+                .write_all(&bytes)
+                .and_then(|()| io.stdout.flush())
+                .is_err()
+            {
+                return EXIT_INVALID;
+            }
+            0
+        }
+    }
+}
+
+/// Write `bytes` so that a reader never sees half of them: a temporary file in the same
+/// folder, then a rename over the target.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".sroi-out-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    // A report is for reading: not the private 0600 a temporary file starts with.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path).map(|_| ()).map_err(|e| e.error)
+}
