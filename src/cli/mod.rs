@@ -1,5 +1,6 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
+mod assets;
 mod check;
 
 use std::io::{IsTerminal, Write};
@@ -40,6 +41,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
     Functions(FunctionsArgs),
+    /// Asset registers: check, list, summary, select, diff, export.
+    Assets(assets::AssetsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +212,7 @@ where
             io,
         ),
         Command::Functions(args) => functions(&args, io),
+        Command::Assets(args) => assets::run(&args, io),
     }
 }
 
