@@ -1,7 +1,7 @@
 //! OGC GeoPackage: write a register's assets as a point layer QGIS and GDAL open, and
 //! read a layer back as an asset table (`assets: data/assets.gpkg#assets`).
 //!
-//! Written: `application_id` 'GPKG', `user_version` 10400, `gpkg_spatial_ref_sys`
+//! Written: `application_id` 'GPKG', `user_version` 10300 (GeoPackage 1.3, which every GDAL since 2.2 reads without warnings), `gpkg_spatial_ref_sys`
 //! (with EPSG:4326), `gpkg_contents`, `gpkg_geometry_columns` and one feature table
 //! `assets`: `fid`, a POINT column `geom` (GeoPackage binary header + WKB, NULL where
 //! an asset has no location), every asset column as TEXT (so `0123` stays `0123`),
@@ -19,7 +19,7 @@ use crate::diagnostic::{Span, display_path};
 
 pub const LAYER: &str = "assets";
 const APPLICATION_ID: i32 = 0x4750_4B47;
-const USER_VERSION: i32 = 10400;
+const USER_VERSION: i32 = 10300;
 /// Derived columns: written for GIS users, skipped when a layer is read back.
 const DERIVED: &str = "sroi_";
 /// A fixed `last_change`, so the same register always gives the same bytes.

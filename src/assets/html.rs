@@ -197,7 +197,12 @@ trait ToValue {
 }
 
 fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    Value::from_iter(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
+    Value::from(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect::<BTreeMap<String, Value>>(),
+    )
 }
 
 impl ToValue for Mark {
