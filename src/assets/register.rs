@@ -622,10 +622,10 @@ impl Resolver {
         if let Some(project) = &self.project
             && !real.starts_with(project)
         {
-            return Err(format!(
-                "resolves outside the project ({}), so sroi will not read it",
-                crate::diagnostic::display_path(project)
-            ));
+            return Err(
+                "resolves outside the project (the folder holding the register's folder), so sroi will not read it"
+                    .to_owned(),
+            );
         }
         if !real.is_file() {
             return Err("is not a regular file".to_owned());

@@ -230,6 +230,12 @@ impl Rules {
             .map(Some)
             .map_err(|e| {
                 let mut d = self.error(&e, None);
+                // Limits (operations, depth) stop the call without a position: point at
+                // the rule function itself.
+                if d.file.is_none() {
+                    let span = self.defined.get(name).copied().unwrap_or_default();
+                    d = d.at(&self.file, span);
+                }
                 d.message = format!("{name}(asset) for asset `{}` ({}): {}", asset.id, asset.at.shown, d.message);
                 d.help = d.help.map(|h| h.replace(&format!("{name}() called at ?"), &format!("{name}(asset `{}`)", asset.id)));
                 d
@@ -293,7 +299,7 @@ impl Rules {
                 "score",
                 asset,
                 format!("returned {}, not a number", describe(&score_value)),
-                "return a number, e.g. `2 * asset_themes.len()`; cells are text, so convert with `parse_decimal(asset.visitors)`".to_owned(),
+                "return a number, e.g. `2 * themes(asset).len()`; cells are text, so convert with `parse_decimal(asset.visitors)`".to_owned(),
             ));
         };
 
