@@ -476,3 +476,29 @@ fn invalid_registers_fail_with_located_helpful_messages() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn the_shipped_registers_check_select_and_diff() {
+    for register in ["registers/blackpool.yaml", "registers/liverpool-2008.yaml", "registers/liverpool.yaml"] {
+        let out = sroi(&["assets", "check", register]);
+        assert_eq!(out.code, 0, "{register}: {}", out.stderr);
+        assert!(out.stderr.is_empty(), "{register}: {}", out.stderr);
+    }
+    // Every Liverpool programme model linked from the update wave evaluates.
+    let s = json_of(&["assets", "select", "registers/liverpool.yaml", "--top", "100", "--format", "json"]);
+    let mut models: Vec<&str> = s["selected"].as_array().unwrap().iter().filter_map(|x| x["model"]["path"].as_str()).collect();
+    models.sort_unstable();
+    models.dedup();
+    assert_eq!(models, [
+        "../models/imagine-your-goals.yaml",
+        "../models/movema-dance.yaml",
+        "../models/musician-in-residence.yaml",
+        "../models/shared-reading.yaml",
+        "../models/tate-wellbeing.yaml",
+    ]);
+    let d = json_of(&["assets", "diff", "registers/liverpool.yaml", "--format", "json"]);
+    assert_eq!(d["added"].as_array().unwrap().len(), 6);
+    assert_eq!(d["closed"].as_array().unwrap().len(), 4);
+    let b = json_of(&["assets", "select", "registers/blackpool.yaml", "--format", "json"]);
+    assert!(b["selected"].as_array().unwrap().iter().any(|x| x["model"]["path"] == "../models/arts-for-health.yaml"));
+}

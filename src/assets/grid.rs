@@ -34,7 +34,7 @@ impl Grid {
 }
 
 /// Width long text is wrapped to: fixed, so the same input gives the same bytes everywhere.
-const WIDTH: u16 = 120;
+const WIDTH: u16 = 140;
 
 pub fn table(heading: &str, grids: &[Grid]) -> String {
     let mut out = format!("{heading}\n");

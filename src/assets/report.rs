@@ -84,22 +84,46 @@ fn rate(register: &Register) -> Result<Vec<Rating>, Diagnostics> {
             .collect());
     };
     let mut out = Diagnostics::default();
+    // One error shown per place in the script and kind of problem; the other assets it
+    // hit are named after it, so a rule that fails for every row is one message.
+    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
     let mut failed = 0usize;
     let mut ratings = Vec::with_capacity(register.assets.len());
     for asset in &register.assets {
         match rules.rate(&register.columns, asset) {
             Ok(r) => ratings.push(r),
             Err(d) => {
-                failed += 1;
-                if failed <= MAX_RULE_ERRORS {
-                    out.push(d);
+                let what = d.message.split_once("): ").map_or(d.message.as_str(), |(_, m)| m);
+                let key = format!("{:?}:{:?}:{what}", d.file.as_ref().map(|f| f.name.clone()), d.span);
+                match seen.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, others)) => others.push(asset.id.clone()),
+                    None => {
+                        failed += 1;
+                        if failed <= MAX_RULE_ERRORS {
+                            seen.push((key, Vec::new()));
+                            out.push(d);
+                        }
+                    }
                 }
             }
         }
     }
+    for (d, (_, others)) in out.0.iter_mut().zip(&seen) {
+        if !others.is_empty() {
+            let also = format!(
+                "the same error for {} more: {}",
+                crate::diagnostic::plural(others.len(), "asset"),
+                others.join(", ")
+            );
+            d.help = Some(match d.help.take() {
+                Some(h) => format!("{h}\n{also}"),
+                None => also,
+            });
+        }
+    }
     if failed > MAX_RULE_ERRORS {
         out.push(Diagnostic::error(format!(
-            "… and the rules failed for {} more assets",
+            "… and {} more different rule errors",
             failed - MAX_RULE_ERRORS
         )));
     }
