@@ -46,7 +46,12 @@ fn themes_scores_and_reasons_follow_the_rules() {
         .map(|a| {
             (
                 a["id"].as_str().unwrap().to_owned(),
-                a["themes"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect(),
+                a["themes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_owned())
+                    .collect(),
                 a["score"].as_str().unwrap().to_owned(),
             )
         })
@@ -63,7 +68,13 @@ fn themes_scores_and_reasons_follow_the_rules() {
     ];
     let expected: Vec<(String, Vec<String>, String)> = expected
         .iter()
-        .map(|(id, t, s)| ((*id).to_owned(), t.iter().map(|x| (*x).to_owned()).collect(), (*s).to_owned()))
+        .map(|(id, t, s)| {
+            (
+                (*id).to_owned(),
+                t.iter().map(|x| (*x).to_owned()).collect(),
+                (*s).to_owned(),
+            )
+        })
         .collect();
     assert_eq!(got, expected);
     // Cells stay as written: `0123` and `007` are not numbers, blanks are null.
@@ -80,14 +91,26 @@ fn list_filters_by_theme_ward_and_category() {
     let ids = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["assets", "list", TOWN, "--format", "json"];
         all.extend_from_slice(args);
-        json_of(&all)["assets"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect()
+        json_of(&all)["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(ids(&["--theme", "skills"]), ["lib", "gallery", "men"]);
     assert_eq!(ids(&["--ward", "Central"]), ["lib", "choir", "gallery"]);
-    assert_eq!(ids(&["--category", "community group", "--theme", "wellbeing"]), ["garden"]);
+    assert_eq!(
+        ids(&["--category", "community group", "--theme", "wellbeing"]),
+        ["garden"]
+    );
     let bad = sroi(&["assets", "list", TOWN, "--theme", "skill"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("did you mean `skills`"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("did you mean `skills`"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
@@ -126,17 +149,28 @@ fn summary_counts_active_assets_as_worked_by_hand() {
 #[test]
 fn select_ranks_by_score_then_row_order_and_never_a_closed_asset() {
     let all = json_of(&["assets", "select", TOWN, "--format", "json"]);
-    let order: Vec<&str> = all["selected"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let order: Vec<&str> = all["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     // park and men tie on 5 (park first in the table); dance and garden on 4; lib and cafe
     // on 2; gallery (2, closed) is never selected.
-    assert_eq!(order, ["choir", "park", "men", "dance", "garden", "lib", "cafe"]);
+    assert_eq!(
+        order,
+        ["choir", "park", "men", "dance", "garden", "lib", "cafe"]
+    );
     let first = &all["selected"][0];
     assert_eq!(first["rank"], 1);
     assert_eq!(first["score"], "6");
     assert_eq!(first["themes"], json!(["social", "wellbeing"]));
     assert_eq!(first["reason"], "2 themes; 2 survey responses");
     // mini.yaml: 10 × £300 in one year at 0% discount over £1,000 invested = 3.
-    assert_eq!(first["model"], json!({"path": "../models/mini.yaml", "ratio": "3.0000"}));
+    assert_eq!(
+        first["model"],
+        json!({"path": "../models/mini.yaml", "ratio": "3.0000"})
+    );
     assert_eq!(all["selected"][1]["model"], Value::Null);
 
     let top = json_of(&["assets", "select", TOWN, "--top", "3", "--format", "json"]);
@@ -147,8 +181,15 @@ fn select_ranks_by_score_then_row_order_and_never_a_closed_asset() {
 #[test]
 fn set_overrides_a_register_param() {
     // weight 3: choir 3·2 + 2 = 8, park and men 3·2 + 1 = 7.
-    let s = json_of(&["assets", "select", TOWN, "--set", "weight=3", "--top", "3", "--format", "json"]);
-    let got: Vec<(&str, &str)> = s["selected"].as_array().unwrap().iter().map(|x| (x["id"].as_str().unwrap(), x["score"].as_str().unwrap())).collect();
+    let s = json_of(&[
+        "assets", "select", TOWN, "--set", "weight=3", "--top", "3", "--format", "json",
+    ]);
+    let got: Vec<(&str, &str)> = s["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["id"].as_str().unwrap(), x["score"].as_str().unwrap()))
+        .collect();
     assert_eq!(got, [("choir", "8"), ("park", "7"), ("men", "7")]);
 }
 
@@ -176,15 +217,28 @@ fn diff_lists_added_closed_and_changed_fields() {
         ]
     });
     // Against the register's baseline, and with both waves named: the same answer.
-    assert_eq!(json_of(&["assets", "diff", TOWN, "--format", "json"]), expected);
-    assert_eq!(json_of(&["assets", "diff", OLD, TOWN, "--format", "json"]), expected);
+    assert_eq!(
+        json_of(&["assets", "diff", TOWN, "--format", "json"]),
+        expected
+    );
+    assert_eq!(
+        json_of(&["assets", "diff", OLD, TOWN, "--format", "json"]),
+        expected
+    );
     // oldclub was already closed in 2008 and is gone now: in no list.
     let csv = sroi(&["assets", "diff", TOWN, "--format", "csv"]).stdout;
     assert!(!csv.contains("oldclub"), "{csv}");
-    assert!(csv.contains("changed,lib,Central Library,postcode,FY1 1AB,FY1 1AA"), "{csv}");
+    assert!(
+        csv.contains("changed,lib,Central Library,postcode,FY1 1AB,FY1 1AA"),
+        "{csv}"
+    );
     let none = sroi(&["assets", "diff", OLD]);
     assert_eq!(none.code, 1);
-    assert!(none.stderr.contains("has no `baseline:`"), "{}", none.stderr);
+    assert!(
+        none.stderr.contains("has no `baseline:`"),
+        "{}",
+        none.stderr
+    );
 }
 
 fn temp_dir() -> tempfile::TempDir {
@@ -193,7 +247,9 @@ fn temp_dir() -> tempfile::TempDir {
 
 fn export(format: &str, out: &Path) {
     let out_text = out.to_str().unwrap();
-    let r = sroi(&["assets", "export", TOWN, "--format", format, "--out", out_text]);
+    let r = sroi(&[
+        "assets", "export", TOWN, "--format", format, "--out", out_text,
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
@@ -207,7 +263,10 @@ fn geojson_is_rfc_7946_with_every_column_and_null_geometry_without_location() {
     let features = doc["features"].as_array().unwrap();
     assert_eq!(features.len(), 8);
     let lib = &features[0];
-    assert_eq!(lib["geometry"], json!({"type": "Point", "coordinates": [-3.05, 53.8]}));
+    assert_eq!(
+        lib["geometry"],
+        json!({"type": "Point", "coordinates": [-3.05, 53.8]})
+    );
     assert_eq!(lib["properties"]["code"], "0123");
     assert_eq!(lib["properties"]["themes"], json!(["skills"]));
     assert_eq!(lib["properties"]["score"], 2);
@@ -228,14 +287,35 @@ fn ogrinfo(path: &Path) -> Option<String> {
         .arg(path)
         .output()
         .expect("ogrinfo (from gdal-bin) must be installed: .ci/run installs it; set SROI_SKIP_GDAL=1 to skip");
-    assert!(out.status.success(), "ogrinfo failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ogrinfo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("Warning") && !stderr.contains("ERROR"), "ogrinfo complained: {stderr}");
+    assert!(
+        !stderr.contains("Warning") && !stderr.contains("ERROR"),
+        "ogrinfo complained: {stderr}"
+    );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn town_columns() -> Vec<&'static str> {
-    vec!["id", "name", "category", "type", "latitude", "longitude", "postcode", "ward", "status", "activities", "model", "organisation", "code"]
+    vec![
+        "id",
+        "name",
+        "category",
+        "type",
+        "latitude",
+        "longitude",
+        "postcode",
+        "ward",
+        "status",
+        "activities",
+        "model",
+        "organisation",
+        "code",
+    ]
 }
 
 #[test]
@@ -250,17 +330,26 @@ fn gdal_opens_the_geopackage_and_geojson_with_every_feature_and_field() {
     assert!(info.contains("Layer name: assets"), "{info}");
     assert!(info.contains("Geometry: Point"), "{info}");
     assert!(info.contains("Feature Count: 8"), "{info}");
-    assert!(info.contains("Extent: (-3.060000, 53.790000) - (-3.020000, 53.820000)"), "{info}");
+    assert!(
+        info.contains("Extent: (-3.060000, 53.790000) - (-3.020000, 53.820000)"),
+        "{info}"
+    );
     assert!(info.contains("ID[\"EPSG\",4326]"), "{info}");
     for column in town_columns() {
-        assert!(info.contains(&format!("\n{column}: String")), "{column} missing: {info}");
+        assert!(
+            info.contains(&format!("\n{column}: String")),
+            "{column} missing: {info}"
+        );
     }
     assert!(info.contains("sroi_score: Real"), "{info}");
     let info = ogrinfo(&geojson).unwrap();
     assert!(info.contains("using driver `GeoJSON' successful"), "{info}");
     assert!(info.contains("Feature Count: 8"), "{info}");
     for column in town_columns() {
-        assert!(info.contains(&format!("\n{column}: String")), "{column} missing: {info}");
+        assert!(
+            info.contains(&format!("\n{column}: String")),
+            "{column} missing: {info}"
+        );
     }
     assert!(info.contains("themes: StringList"), "{info}");
 }
@@ -279,11 +368,19 @@ fn project_copy(assets: &str) -> (tempfile::TempDir, PathBuf) {
         }
     }
     for file in ["town.yaml", "town-2008.yaml"] {
-        std::fs::copy(root.join("registers").join(file), dir.path().join("registers").join(file)).unwrap();
+        std::fs::copy(
+            root.join("registers").join(file),
+            dir.path().join("registers").join(file),
+        )
+        .unwrap();
     }
     let text = std::fs::read_to_string(root.join("registers/town.yaml")).unwrap();
     let register = dir.path().join("registers/roundtrip.yaml");
-    std::fs::write(&register, text.replace("assets: data/town.csv", &format!("assets: {assets}"))).unwrap();
+    std::fs::write(
+        &register,
+        text.replace("assets: data/town.csv", &format!("assets: {assets}")),
+    )
+    .unwrap();
     (dir, register)
 }
 
@@ -293,15 +390,31 @@ fn a_geopackage_read_back_keeps_every_asset_column_and_location() {
     let gpkg = dir.path().join("registers/data/town.gpkg");
     export("gpkg", &gpkg);
     let from_csv = json_of(&["assets", "list", TOWN, "--format", "json"]);
-    let from_gpkg = json_of(&["assets", "list", register.to_str().unwrap(), "--format", "json"]);
+    let from_gpkg = json_of(&[
+        "assets",
+        "list",
+        register.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(from_csv, from_gpkg);
 
     // Move the park in "QGIS" (a new point geometry) and rename it: both are read back.
     let db = rusqlite::Connection::open(&gpkg).unwrap();
     let blob = sroi::assets::gpkg::point_blob(-3.0311, 53.8123);
-    db.execute("UPDATE assets SET geom = ?1, name = 'Stanley Park (edited)' WHERE id = 'park'", rusqlite::params![blob]).unwrap();
+    db.execute(
+        "UPDATE assets SET geom = ?1, name = 'Stanley Park (edited)' WHERE id = 'park'",
+        rusqlite::params![blob],
+    )
+    .unwrap();
     drop(db);
-    let edited = json_of(&["assets", "list", register.to_str().unwrap(), "--format", "json"]);
+    let edited = json_of(&[
+        "assets",
+        "list",
+        register.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let park = &edited["assets"][1];
     assert_eq!(park["name"], "Stanley Park (edited)");
     assert_eq!(park["latitude"], "53.8123");
@@ -315,30 +428,41 @@ fn an_xlsx_asset_table_reads_like_the_csv() {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let csv = std::fs::read_to_string("tests/assets/small/registers/data/town.csv").unwrap();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv.as_bytes());
     for (r, record) in reader.records().enumerate() {
         for (c, cell) in record.unwrap().iter().enumerate() {
             if !cell.is_empty() {
-                sheet.write_string(u32::try_from(r).unwrap(), u16::try_from(c).unwrap(), cell).unwrap();
+                sheet
+                    .write_string(u32::try_from(r).unwrap(), u16::try_from(c).unwrap(), cell)
+                    .unwrap();
             }
         }
     }
-    book.save(dir.path().join("registers/data/town.xlsx")).unwrap();
+    book.save(dir.path().join("registers/data/town.xlsx"))
+        .unwrap();
     assert_eq!(
-        json_of(&["assets", "list", register.to_str().unwrap(), "--format", "json"]),
+        json_of(&[
+            "assets",
+            "list",
+            register.to_str().unwrap(),
+            "--format",
+            "json"
+        ]),
         json_of(&["assets", "list", TOWN, "--format", "json"])
     );
 }
 
 #[test]
 fn oruk_json_has_the_hsds_structure_and_only_active_assets() {
-    let doc: Value = serde_json::from_str(&sroi(&["assets", "export", TOWN, "--format", "oruk"]).stdout).unwrap();
+    let doc: Value =
+        serde_json::from_str(&sroi(&["assets", "export", TOWN, "--format", "oruk"]).stdout)
+            .unwrap();
     let uuid = json!({"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"});
     let text = json!({"type": "string"});
     let optional_text = json!({"type": ["string", "null"]});
-    let table = |required: &[&str], properties: Value| {
-        json!({"type": "array", "items": {"type": "object", "required": required, "properties": properties}})
-    };
+    let table = |required: &[&str], properties: Value| json!({"type": "array", "items": {"type": "object", "required": required, "properties": properties}});
     // The HSDS 3.0 fields sroi fills, with the types the standard gives them.
     let schema = json!({
         "type": "object",
@@ -358,7 +482,12 @@ fn oruk_json_has_the_hsds_structure_and_only_active_assets() {
     assert!(errors.is_empty(), "{errors:#?}");
 
     let ids = |key: &str, field: &str| -> Vec<String> {
-        doc[key].as_array().unwrap().iter().map(|x| x[field].as_str().unwrap().to_owned()).collect()
+        doc[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[field].as_str().unwrap().to_owned())
+            .collect()
     };
     // 7 active assets; gallery (closed) left out; lib and gallery share "Council", so 7
     // organisations: Council plus one per other active asset.
@@ -371,7 +500,11 @@ fn oruk_json_has_the_hsds_structure_and_only_active_assets() {
     for s in doc["services"].as_array().unwrap() {
         assert!(orgs.contains(&s["organization_id"].as_str().unwrap().to_owned()));
     }
-    let (services, locations, terms) = (ids("services", "id"), ids("locations", "id"), ids("taxonomy_terms", "id"));
+    let (services, locations, terms) = (
+        ids("services", "id"),
+        ids("locations", "id"),
+        ids("taxonomy_terms", "id"),
+    );
     for sal in doc["service_at_locations"].as_array().unwrap() {
         assert!(services.contains(&sal["service_id"].as_str().unwrap().to_owned()));
         assert!(locations.contains(&sal["location_id"].as_str().unwrap().to_owned()));
@@ -381,7 +514,10 @@ fn oruk_json_has_the_hsds_structure_and_only_active_assets() {
         assert!(terms.contains(&a["taxonomy_term_id"].as_str().unwrap().to_owned()));
     }
     // Themes as taxonomy terms; one attribute per (active asset, theme): 1+2+2+2+2+1+2 = 12.
-    assert_eq!(ids("taxonomy_terms", "code"), ["social", "skills", "wellbeing"]);
+    assert_eq!(
+        ids("taxonomy_terms", "code"),
+        ["social", "skills", "wellbeing"]
+    );
     assert_eq!(doc["attributes"].as_array().unwrap().len(), 12);
     // Locations: the 6 active assets with coordinates (choir has none and no postcode).
     assert_eq!(locations.len(), 6);
@@ -394,7 +530,15 @@ fn html_is_self_contained_with_one_titled_mark_per_located_asset() {
         assert_eq!(out.code, 0, "{}", out.stderr);
         let html = out.stdout;
         assert!(html.contains("@page { size: A4"), "{command}");
-        for banned in ["src=\"http", "href=\"http", "src='http", "url(http", "<script", "<link", "@import"] {
+        for banned in [
+            "src=\"http",
+            "href=\"http",
+            "src='http",
+            "url(http",
+            "<script",
+            "<link",
+            "@import",
+        ] {
             assert!(!html.contains(banned), "{command}: {banned}");
         }
         let marks = html.matches("<circle class=\"mark ").count();
@@ -402,14 +546,27 @@ fn html_is_self_contained_with_one_titled_mark_per_located_asset() {
         // select maps the 7 selected minus choir (no location) = 6.
         let expected = if command == "select" { 6 } else { 7 };
         assert_eq!(marks, expected, "{command}");
-        assert!(html.contains("<title>Central Library (lib)</title>"), "{command}");
-        assert!(!html.contains("Community Choir (choir)</title>"), "{command}");
+        assert!(
+            html.contains("<title>Central Library (lib)</title>"),
+            "{command}"
+        );
+        assert!(
+            !html.contains("Community Choir (choir)</title>"),
+            "{command}"
+        );
         if command != "select" {
-            assert_eq!(html.matches("<circle class=\"mark closed\"").count(), 1, "{command}");
+            assert_eq!(
+                html.matches("<circle class=\"mark closed\"").count(),
+                1,
+                "{command}"
+            );
             assert!(html.contains("<title>Grundy Art Gallery (gallery), closed</title>"));
         }
         for ward in ["Central", "Layton", "Park"] {
-            assert!(html.contains(&format!("class=\"ward\"")) && html.contains(&format!(">{ward}</text>")), "{command}: {ward}");
+            assert!(
+                html.contains("class=\"ward\"") && html.contains(&format!(">{ward}</text>")),
+                "{command}: {ward}"
+            );
         }
     }
 }
@@ -421,13 +578,25 @@ fn every_format_of_every_command_runs_and_is_deterministic() {
             let a = sroi(&["assets", command, TOWN, "--format", format]);
             assert_eq!(a.code, 0, "{command} {format}: {}", a.stderr);
             assert!(!a.stdout.is_empty());
-            assert_eq!(a.stdout, sroi(&["assets", command, TOWN, "--format", format]).stdout);
+            assert_eq!(
+                a.stdout,
+                sroi(&["assets", command, TOWN, "--format", format]).stdout
+            );
         }
     }
     // geojson only where there are locations; elsewhere a bad command line.
-    assert_eq!(sroi(&["assets", "select", TOWN, "--format", "geojson"]).code, 0);
-    assert_eq!(sroi(&["assets", "summary", TOWN, "--format", "geojson"]).code, 2);
-    assert_eq!(sroi(&["assets", "export", TOWN, "--format", "gpkg"]).code, 2);
+    assert_eq!(
+        sroi(&["assets", "select", TOWN, "--format", "geojson"]).code,
+        0
+    );
+    assert_eq!(
+        sroi(&["assets", "summary", TOWN, "--format", "geojson"]).code,
+        2
+    );
+    assert_eq!(
+        sroi(&["assets", "export", TOWN, "--format", "gpkg"]).code,
+        2
+    );
     // The same GeoPackage twice: byte for byte.
     let dir = temp_dir();
     let (a, b) = (dir.path().join("a.gpkg"), dir.path().join("b.gpkg"));
@@ -446,7 +615,11 @@ fn csv_output_guards_against_formulas_but_not_numbers() {
 #[test]
 fn invalid_registers_fail_with_located_helpful_messages() {
     let dir = Path::new("tests/assets/invalid/registers");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
     cases.sort();
     assert!(cases.len() >= 20, "{cases:?}");
     let mut failures = Vec::new();
@@ -454,11 +627,18 @@ fn invalid_registers_fail_with_located_helpful_messages() {
         let text = std::fs::read_to_string(case).unwrap();
         let path = case.to_str().unwrap();
         let mut args = vec!["assets", "check", path];
-        let extra: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# args: ")).flat_map(str::split_whitespace).collect();
+        let extra: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# args: "))
+            .flat_map(str::split_whitespace)
+            .collect();
         args.extend(extra);
         let out = sroi(&args);
         if out.code != 1 {
-            failures.push(format!("{path}: exit {} (expected 1)\n{}", out.code, out.stderr));
+            failures.push(format!(
+                "{path}: exit {} (expected 1)\n{}",
+                out.code, out.stderr
+            ));
             continue;
         }
         if !out.stderr.contains("help:") {
@@ -466,7 +646,12 @@ fn invalid_registers_fail_with_located_helpful_messages() {
         }
         // Expectations name files from the case folder's project (`registers/…`, `scripts/…`).
         // Words only, so a message miette wrapped over two lines still matches.
-        let words = |t: &str| t.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ");
+        let words = |t: &str| {
+            t.split_whitespace()
+                .filter(|w| *w != "│")
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let stderr = words(&out.stderr.replace("tests/assets/invalid/", ""));
         for expect in text.lines().filter_map(|l| l.strip_prefix("# expect: ")) {
             if !stderr.contains(&words(expect)) {
@@ -479,26 +664,64 @@ fn invalid_registers_fail_with_located_helpful_messages() {
 
 #[test]
 fn the_shipped_registers_check_select_and_diff() {
-    for register in ["registers/blackpool.yaml", "registers/liverpool-2008.yaml", "registers/liverpool.yaml"] {
+    for register in [
+        "registers/blackpool.yaml",
+        "registers/liverpool-2008.yaml",
+        "registers/liverpool.yaml",
+    ] {
         let out = sroi(&["assets", "check", register]);
         assert_eq!(out.code, 0, "{register}: {}", out.stderr);
         assert!(out.stderr.is_empty(), "{register}: {}", out.stderr);
     }
     // Every Liverpool programme model linked from the update wave evaluates.
-    let s = json_of(&["assets", "select", "registers/liverpool.yaml", "--top", "100", "--format", "json"]);
-    let mut models: Vec<&str> = s["selected"].as_array().unwrap().iter().filter_map(|x| x["model"]["path"].as_str()).collect();
+    let s = json_of(&[
+        "assets",
+        "select",
+        "registers/liverpool.yaml",
+        "--top",
+        "100",
+        "--format",
+        "json",
+    ]);
+    let mut models: Vec<&str> = s["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["model"]["path"].as_str())
+        .collect();
     models.sort_unstable();
     models.dedup();
-    assert_eq!(models, [
-        "../models/imagine-your-goals.yaml",
-        "../models/movema-dance.yaml",
-        "../models/musician-in-residence.yaml",
-        "../models/shared-reading.yaml",
-        "../models/tate-wellbeing.yaml",
+    assert_eq!(
+        models,
+        [
+            "../models/imagine-your-goals.yaml",
+            "../models/movema-dance.yaml",
+            "../models/musician-in-residence.yaml",
+            "../models/shared-reading.yaml",
+            "../models/tate-wellbeing.yaml",
+        ]
+    );
+    let d = json_of(&[
+        "assets",
+        "diff",
+        "registers/liverpool.yaml",
+        "--format",
+        "json",
     ]);
-    let d = json_of(&["assets", "diff", "registers/liverpool.yaml", "--format", "json"]);
     assert_eq!(d["added"].as_array().unwrap().len(), 6);
     assert_eq!(d["closed"].as_array().unwrap().len(), 4);
-    let b = json_of(&["assets", "select", "registers/blackpool.yaml", "--format", "json"]);
-    assert!(b["selected"].as_array().unwrap().iter().any(|x| x["model"]["path"] == "../models/arts-for-health.yaml"));
+    let b = json_of(&[
+        "assets",
+        "select",
+        "registers/blackpool.yaml",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        b["selected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["model"]["path"] == "../models/arts-for-health.yaml")
+    );
 }

@@ -66,7 +66,10 @@ pub fn check(table: &RawTable, out: &mut Diagnostics) -> Vec<Asset> {
             out.push(
                 table
                     .header
-                    .error(format!("the asset table {} has no `{name}` column", table.name))
+                    .error(format!(
+                        "the asset table {} has no `{name}` column",
+                        table.name
+                    ))
                     .help(help),
             );
         }
@@ -88,7 +91,9 @@ pub fn check(table: &RawTable, out: &mut Diagnostics) -> Vec<Asset> {
                 out.push(
                     row.at
                         .error(format!("this asset has no `{name}`"))
-                        .help(format!("every asset needs an `id`, a `name` and a `category`; fill in `{name}`")),
+                        .help(format!(
+                            "every asset needs an `id`, a `name` and a `category`; fill in `{name}`"
+                        )),
                 );
             }
         }
@@ -112,9 +117,11 @@ pub fn check(table: &RawTable, out: &mut Diagnostics) -> Vec<Asset> {
             out.push(
                 row.at
                     .error(format!("asset `{id}`: unknown type `{t}`"))
-                    .help(suggest::did_you_mean(&t, TYPES.iter().copied()).unwrap_or_else(|| {
-                        format!("type is one of {}, or blank", TYPES.join(", "))
-                    })),
+                    .help(
+                        suggest::did_you_mean(&t, TYPES.iter().copied()).unwrap_or_else(|| {
+                            format!("type is one of {}, or blank", TYPES.join(", "))
+                        }),
+                    ),
             );
         }
         let status = match get(cells, "status").map(|s| s.trim().to_ascii_lowercase()) {
@@ -155,7 +162,9 @@ pub fn check(table: &RawTable, out: &mut Diagnostics) -> Vec<Asset> {
                 ok = false;
                 out.push(
                     row.at
-                        .error(format!("asset `{id}` has only one of latitude and longitude"))
+                        .error(format!(
+                            "asset `{id}` has only one of latitude and longitude"
+                        ))
                         .help("fill in both, or leave both blank when the location is unknown"),
                 );
             }

@@ -70,11 +70,15 @@ pub fn diff(old: &Register, new: &Register) -> Diff {
     for a in old.assets.iter().filter(|a| a.is_active()) {
         match new_by_id.get(a.id.as_str()) {
             None => {
-                result.closed.push((a.id.clone(), a.name.clone(), How::Absent));
+                result
+                    .closed
+                    .push((a.id.clone(), a.name.clone(), How::Absent));
                 closed_ids.push(a.id.as_str());
             }
             Some(n) if !n.is_active() => {
-                result.closed.push((a.id.clone(), n.name.clone(), How::Closed));
+                result
+                    .closed
+                    .push((a.id.clone(), n.name.clone(), How::Closed));
                 closed_ids.push(a.id.as_str());
             }
             Some(_) => {}

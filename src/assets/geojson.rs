@@ -32,7 +32,8 @@ fn feature(columns: &[String], asset: &Asset, rating: &Rating) -> Feature {
     for (column, cell) in columns.iter().zip(&asset.cells) {
         properties.insert(
             column.clone(),
-            cell.as_ref().map_or(Value::Null, |t| Value::String(t.clone())),
+            cell.as_ref()
+                .map_or(Value::Null, |t| Value::String(t.clone())),
         );
     }
     properties.insert(

@@ -65,11 +65,19 @@ pub fn read_point(blob: &[u8]) -> Option<(f64, f64)> {
     let little = *wkb.first()? == 1;
     let u32_at = |b: &[u8]| -> Option<u32> {
         let bytes: [u8; 4] = b.try_into().ok()?;
-        Some(if little { u32::from_le_bytes(bytes) } else { u32::from_be_bytes(bytes) })
+        Some(if little {
+            u32::from_le_bytes(bytes)
+        } else {
+            u32::from_be_bytes(bytes)
+        })
     };
     let f64_at = |b: &[u8]| -> Option<f64> {
         let bytes: [u8; 8] = b.try_into().ok()?;
-        Some(if little { f64::from_le_bytes(bytes) } else { f64::from_be_bytes(bytes) })
+        Some(if little {
+            f64::from_le_bytes(bytes)
+        } else {
+            f64::from_be_bytes(bytes)
+        })
     };
     // Point, with ISO (1001, 2001, 3001) or EWKB (high bits) Z/M variants.
     let kind = u32_at(wkb.get(1..5)?)?;
@@ -139,7 +147,12 @@ fn fill(db: &mut Connection, mapped: &Mapped, indices: &[usize]) -> rusqlite::Re
         "fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_owned(),
         "geom POINT".to_owned(),
     ];
-    columns.extend(register.columns.iter().map(|c| format!("{} TEXT", quote(c))));
+    columns.extend(
+        register
+            .columns
+            .iter()
+            .map(|c| format!("{} TEXT", quote(c))),
+    );
     columns.extend([
         format!("{DERIVED}themes TEXT"),
         format!("{DERIVED}score REAL"),
@@ -153,11 +166,15 @@ fn fill(db: &mut Connection, mapped: &Mapped, indices: &[usize]) -> rusqlite::Re
     let located: Vec<(f64, f64)> = indices
         .iter()
         .filter_map(|i| register.assets.get(*i)?.location)
-        .map(|l| (super::geojson::degrees(l.longitude), super::geojson::degrees(l.latitude)))
+        .map(|l| {
+            (
+                super::geojson::degrees(l.longitude),
+                super::geojson::degrees(l.latitude),
+            )
+        })
         .collect();
-    let fold = |f: fn(f64, f64) -> f64, pick: fn(&(f64, f64)) -> f64| {
-        located.iter().map(pick).reduce(f)
-    };
+    let fold =
+        |f: fn(f64, f64) -> f64, pick: fn(&(f64, f64)) -> f64| located.iter().map(pick).reduce(f);
     tx.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) \
          VALUES (?1, 'features', ?1, ?2, ?3, ?4, ?5, ?6, ?7, 4326)",
@@ -189,7 +206,8 @@ fn fill(db: &mut Connection, mapped: &Mapped, indices: &[usize]) -> rusqlite::Re
             marks.join(", ")
         ))?;
         for i in indices {
-            let (Some(asset), Some(rating)) = (register.assets.get(*i), mapped.ratings.get(*i)) else {
+            let (Some(asset), Some(rating)) = (register.assets.get(*i), mapped.ratings.get(*i))
+            else {
                 continue;
             };
             let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(n);
@@ -207,7 +225,9 @@ fn fill(db: &mut Connection, mapped: &Mapped, indices: &[usize]) -> rusqlite::Re
                 });
             }
             values.push(rusqlite::types::Value::Text(rating.themes.join(";")));
-            values.push(rusqlite::types::Value::Real(super::geojson::degrees(rating.score)));
+            values.push(rusqlite::types::Value::Real(super::geojson::degrees(
+                rating.score,
+            )));
             values.push(match &rating.reason {
                 Some(r) => rusqlite::types::Value::Text(r.clone()),
                 None => rusqlite::types::Value::Null,
@@ -231,7 +251,9 @@ pub fn read(path: &Path, layer: Option<&str>, written: &str) -> Result<RawTable,
     )
     .map_err(|e| e.to_string())?;
     let layers: Vec<String> = db
-        .prepare("SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
+        .prepare(
+            "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name",
+        )
         .and_then(|mut s| {
             s.query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -242,7 +264,11 @@ pub fn read(path: &Path, layer: Option<&str>, written: &str) -> Result<RawTable,
         Some(l) => {
             return Err(format!(
                 "it has no feature layer `{l}`; its layers: {}",
-                if layers.is_empty() { "(none)".to_owned() } else { layers.join(", ") }
+                if layers.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    layers.join(", ")
+                }
             ));
         }
         None if layers.len() == 1 => layers.first().cloned().unwrap_or_default(),
@@ -264,10 +290,15 @@ pub fn read(path: &Path, layer: Option<&str>, written: &str) -> Result<RawTable,
         .prepare(&format!("PRAGMA table_info({})", quote(&layer)))
         .map_err(|e| e.to_string())?;
     let table_columns: Vec<(String, bool)> = info
-        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)? > 0)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)? > 0))
+        })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(|e| e.to_string())?;
-    let key = table_columns.iter().find(|(_, pk)| *pk).map(|(n, _)| n.clone());
+    let key = table_columns
+        .iter()
+        .find(|(_, pk)| *pk)
+        .map(|(n, _)| n.clone());
     let mut columns: Vec<String> = table_columns
         .iter()
         .filter(|(n, pk)| !pk && Some(n) != geometry.as_ref() && !n.starts_with(DERIVED))
@@ -361,4 +392,44 @@ pub fn read(path: &Path, layer: Option<&str>, written: &str) -> Result<RawTable,
         },
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_point_blob_reads_back_and_other_layouts_are_understood() {
+        let blob = point_blob(-3.05, 53.8);
+        assert_eq!(blob.len(), 29);
+        assert_eq!(&blob[..4], b"GP\0\x01");
+        assert_eq!(read_point(&blob), Some((-3.05, 53.8)));
+
+        // Big-endian WKB after an XY envelope (flags: envelope 1, big-endian header).
+        let mut other = b"GP\0\x02".to_vec();
+        other.extend_from_slice(&4326i32.to_be_bytes());
+        for v in [-3.1f64, -3.0, 53.7, 53.9] {
+            other.extend_from_slice(&v.to_be_bytes());
+        }
+        other.push(0);
+        other.extend_from_slice(&1u32.to_be_bytes());
+        other.extend_from_slice(&(-3.04f64).to_be_bytes());
+        other.extend_from_slice(&53.81f64.to_be_bytes());
+        assert_eq!(read_point(&other), Some((-3.04, 53.81)));
+
+        // An empty geometry, a line string and garbage are no location.
+        let mut empty = blob.clone();
+        empty[3] |= 0b0001_0000;
+        assert_eq!(read_point(&empty), None);
+        let mut line = blob.clone();
+        line[9..13].copy_from_slice(&2u32.to_le_bytes());
+        assert_eq!(read_point(&line), None);
+        assert_eq!(read_point(b"GP"), None);
+        assert_eq!(read_point(b"not a geometry"), None);
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote("opening \"hours\""), "\"opening \"\"hours\"\"\"");
+    }
 }

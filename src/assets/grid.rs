@@ -85,9 +85,7 @@ pub fn csv(grids: &[Grid]) -> String {
         let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
         let mut ok = w.write_record(&grid.header).is_ok();
         for row in &grid.rows {
-            ok &= w
-                .write_record(row.iter().map(|c| csv_safe(c)))
-                .is_ok();
+            ok &= w.write_record(row.iter().map(|c| csv_safe(c))).is_ok();
         }
         if ok && let Ok(bytes) = w.into_inner() {
             out.push_str(&String::from_utf8_lossy(&bytes));
@@ -111,12 +109,23 @@ pub fn markdown(heading: &str, grids: &[Grid]) -> String {
         let line = |cells: &[String]| {
             format!(
                 "| {} |\n",
-                cells.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+                cells
+                    .iter()
+                    .map(|c| md_cell(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             )
         };
         out.push_str(&line(&grid.header));
         let rule: Vec<String> = (0..grid.header.len())
-            .map(|i| if grid.numeric.contains(&i) { "---:" } else { "---" }.to_owned())
+            .map(|i| {
+                if grid.numeric.contains(&i) {
+                    "---:"
+                } else {
+                    "---"
+                }
+                .to_owned()
+            })
             .collect();
         out.push_str(&format!("| {} |\n", rule.join(" | ")));
         for row in &grid.rows {

@@ -231,15 +231,24 @@ impl ToValue for Table {
     fn value(&self) -> Value {
         let rows = self.rows.iter().map(|r| {
             object([
-                ("cells", Value::from_iter(r.cells.iter().cloned().map(Value::from))),
+                (
+                    "cells",
+                    Value::from_iter(r.cells.iter().cloned().map(Value::from)),
+                ),
                 ("closed", Value::from(r.closed)),
             ])
         });
         object([
             ("title", Value::from(self.title.clone())),
-            ("header", Value::from_iter(self.header.iter().cloned().map(Value::from))),
+            (
+                "header",
+                Value::from_iter(self.header.iter().cloned().map(Value::from)),
+            ),
             ("rows", Value::from_iter(rows)),
-            ("numeric", Value::from_iter(self.numeric.iter().copied().map(Value::from))),
+            (
+                "numeric",
+                Value::from_iter(self.numeric.iter().copied().map(Value::from)),
+            ),
         ])
     }
 }

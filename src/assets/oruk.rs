@@ -161,3 +161,16 @@ pub fn document(mapped: &Mapped) -> Value {
         "attributes": attributes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uuids_are_stable_version_5_layout_and_distinct() {
+        let a = super::uuid("town", "service", "lib");
+        assert_eq!(a, super::uuid("town", "service", "lib"));
+        assert_ne!(a, super::uuid("town", "service", "park"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.chars().nth(14), Some('5'));
+        assert!(matches!(a.chars().nth(19), Some('8' | '9' | 'a' | 'b')));
+    }
+}

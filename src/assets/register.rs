@@ -422,7 +422,9 @@ fn read_fields(file: &Arc<SourceFile>, root: &Node, out: &mut Diagnostics) -> Op
         Some(n) => out.push(
             Diagnostic::error("this file is not an asset register")
                 .at(file, n.span)
-                .help("a register has `kind: asset-register`; impact models are run with `sroi run`"),
+                .help(
+                    "a register has `kind: asset-register`; impact models are run with `sroi run`",
+                ),
         ),
         None => out.push(missing("kind", "asset-register")),
     }
@@ -494,7 +496,11 @@ fn read_fields(file: &Arc<SourceFile>, root: &Node, out: &mut Diagnostics) -> Op
     })
 }
 
-fn read_themes(file: &Arc<SourceFile>, node: &Node, out: &mut Diagnostics) -> Vec<(String, String)> {
+fn read_themes(
+    file: &Arc<SourceFile>,
+    node: &Node,
+    out: &mut Diagnostics,
+) -> Vec<(String, String)> {
     let Value::Map(entries) = &node.value else {
         out.push(
             Diagnostic::error(format!("`themes` must be a mapping, but it is {}", node.value.kind()))
@@ -526,18 +532,27 @@ fn read_themes(file: &Arc<SourceFile>, node: &Node, out: &mut Diagnostics) -> Ve
         out.push(
             Diagnostic::error("`themes` is empty")
                 .at(file, node.span)
-                .help("name at least one theme, or leave `themes` out for the three default themes"),
+                .help(
+                    "name at least one theme, or leave `themes` out for the three default themes",
+                ),
         );
     }
     themes
 }
 
-fn read_params(file: &Arc<SourceFile>, node: &Node, out: &mut Diagnostics) -> Vec<(String, Decimal)> {
+fn read_params(
+    file: &Arc<SourceFile>,
+    node: &Node,
+    out: &mut Diagnostics,
+) -> Vec<(String, Decimal)> {
     let Value::Map(entries) = &node.value else {
         out.push(
-            Diagnostic::error(format!("`params` must be a mapping, but it is {}", node.value.kind()))
-                .at(file, node.span)
-                .help("write each param as `name: number`, e.g. `min_score: 5`"),
+            Diagnostic::error(format!(
+                "`params` must be a mapping, but it is {}",
+                node.value.kind()
+            ))
+            .at(file, node.span)
+            .help("write each param as `name: number`, e.g. `min_score: 5`"),
         );
         return Vec::new();
     };
@@ -545,7 +560,9 @@ fn read_params(file: &Arc<SourceFile>, node: &Node, out: &mut Diagnostics) -> Ve
     for (k, v) in entries {
         let Some(name) = k.as_str().filter(|n| {
             n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && n.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         }) else {
             out.push(
                 Diagnostic::error("a param name must be a Rhai variable name")
@@ -563,9 +580,12 @@ fn read_params(file: &Arc<SourceFile>, node: &Node, out: &mut Diagnostics) -> Ve
                     .help("a param is a number, e.g. `min_score: 5`"),
             ),
             None => out.push(
-                Diagnostic::error(format!("param `{name}` must be a number, but it is {}", v.value.kind()))
-                    .at(file, v.span)
-                    .help("a param is a number, e.g. `min_score: 5`"),
+                Diagnostic::error(format!(
+                    "param `{name}` must be a number, but it is {}",
+                    v.value.kind()
+                ))
+                .at(file, v.span)
+                .help("a param is a number, e.g. `min_score: 5`"),
             ),
         }
     }

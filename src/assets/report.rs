@@ -40,10 +40,14 @@ pub enum Command {
     Check,
     List(Filter),
     Summary,
-    Select { top: usize },
+    Select {
+        top: usize,
+    },
     /// `diff REG` (against its `baseline:`), or `diff OLD NEW` with `old` set and the
     /// path being NEW.
-    Diff { old: Option<PathBuf> },
+    Diff {
+        old: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -93,8 +97,15 @@ fn rate(register: &Register) -> Result<Vec<Rating>, Diagnostics> {
         match rules.rate(&register.columns, asset) {
             Ok(r) => ratings.push(r),
             Err(d) => {
-                let what = d.message.split_once("): ").map_or(d.message.as_str(), |(_, m)| m);
-                let key = format!("{:?}:{:?}:{what}", d.file.as_ref().map(|f| f.name.clone()), d.span);
+                let what = d
+                    .message
+                    .split_once("): ")
+                    .map_or(d.message.as_str(), |(_, m)| m);
+                let key = format!(
+                    "{:?}:{:?}:{what}",
+                    d.file.as_ref().map(|f| f.name.clone()),
+                    d.span
+                );
                 match seen.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, others)) => others.push(asset.id.clone()),
                     None => {
@@ -257,7 +268,11 @@ fn check_report(mapped: &Mapped, format: Format) -> String {
             r.id,
             r.assets.len(),
             r.themes.len(),
-            if r.rules.is_some() { ", rules ran for every asset" } else { ", no rules script" }
+            if r.rules.is_some() {
+                ", rules ran for every asset"
+            } else {
+                ", no rules script"
+            }
         ),
     }
 }
@@ -269,11 +284,15 @@ fn filtered(mapped: &Mapped, filter: &Filter) -> Result<Vec<usize>, Diagnostics>
         && !r.themes.iter().any(|(id, _)| id == theme)
     {
         let ids = r.themes.iter().map(|(id, _)| id.as_str());
-        return Err(Diagnostic::error(format!("--theme {theme}: the register has no theme `{theme}`"))
-            .help(crate::suggest::did_you_mean(theme, ids.clone()).unwrap_or_else(|| {
+        return Err(Diagnostic::error(format!(
+            "--theme {theme}: the register has no theme `{theme}`"
+        ))
+        .help(
+            crate::suggest::did_you_mean(theme, ids.clone()).unwrap_or_else(|| {
                 format!("themes in this register: {}", crate::suggest::one_of(ids))
-            }))
-            .into());
+            }),
+        )
+        .into());
     }
     let same = |cell: Option<&str>, wanted: &Option<String>| match wanted {
         None => true,
@@ -297,7 +316,10 @@ fn filtered(mapped: &Mapped, filter: &Filter) -> Result<Vec<usize>, Diagnostics>
 fn list_report(mapped: &Mapped, filter: &Filter, format: Format) -> Result<String, Diagnostics> {
     let r = &mapped.register;
     let keep = filtered(mapped, filter)?;
-    let rows = || keep.iter().filter_map(|i| Some((r.assets.get(*i)?, mapped.ratings.get(*i)?)));
+    let rows = || {
+        keep.iter()
+            .filter_map(|i| Some((r.assets.get(*i)?, mapped.ratings.get(*i)?)))
+    };
     Ok(match format {
         Format::Geojson => geojson::render(mapped, &keep),
         Format::Json => {
@@ -320,8 +342,16 @@ fn list_report(mapped: &Mapped, filter: &Filter, format: Format) -> Result<Strin
             header.extend(["themes", "score", "reason"]);
             let mut g = Grid::new("assets", &header);
             for (a, rating) in rows() {
-                let mut cells: Vec<String> = a.cells.iter().map(|c| c.clone().unwrap_or_default()).collect();
-                cells.extend([rating.themes.join(";"), score_text(rating), rating.reason.clone().unwrap_or_default()]);
+                let mut cells: Vec<String> = a
+                    .cells
+                    .iter()
+                    .map(|c| c.clone().unwrap_or_default())
+                    .collect();
+                cells.extend([
+                    rating.themes.join(";"),
+                    score_text(rating),
+                    rating.reason.clone().unwrap_or_default(),
+                ]);
                 g.row(cells);
             }
             grid::csv(&[g])
@@ -329,7 +359,9 @@ fn list_report(mapped: &Mapped, filter: &Filter, format: Format) -> Result<Strin
         Format::Table | Format::Markdown | Format::Html => {
             let mut g = Grid::new(
                 format!("{} assets", rows().count()),
-                &["id", "name", "category", "ward", "status", "themes", "score", "reason"],
+                &[
+                    "id", "name", "category", "ward", "status", "themes", "score", "reason",
+                ],
             )
             .numeric(&[6]);
             let mut closed = Vec::new();
@@ -368,22 +400,46 @@ fn summary_grids(mapped: &Mapped, s: &Summary) -> Vec<Grid> {
     totals.row(vec!["assets in the register".into(), s.assets.to_string()]);
     totals.row(vec!["active".into(), s.active.to_string()]);
     totals.row(vec!["closed".into(), s.closed.to_string()]);
-    totals.row(vec!["active without location".into(), s.without_location.len().to_string()]);
-    let mut by_theme = Grid::new("Active assets by theme and category", &["theme", "label", "category", "assets"]).numeric(&[3]);
+    totals.row(vec![
+        "active without location".into(),
+        s.without_location.len().to_string(),
+    ]);
+    let mut by_theme = Grid::new(
+        "Active assets by theme and category",
+        &["theme", "label", "category", "assets"],
+    )
+    .numeric(&[3]);
     for (t, c, n) in &s.by_theme_category {
-        by_theme.row(vec![t.clone(), r.theme_label(t).to_owned(), c.clone(), n.to_string()]);
+        by_theme.row(vec![
+            t.clone(),
+            r.theme_label(t).to_owned(),
+            c.clone(),
+            n.to_string(),
+        ]);
     }
     let mut by_ward = Grid::new("Active assets by ward", &["ward", "assets"]).numeric(&[1]);
     for (w, n) in &s.by_ward {
-        by_ward.row(vec![w.clone().unwrap_or_else(|| "(no ward)".into()), n.to_string()]);
+        by_ward.row(vec![
+            w.clone().unwrap_or_else(|| "(no ward)".into()),
+            n.to_string(),
+        ]);
     }
-    let mut together = Grid::new("Themes served together (active assets)", &["themes", "assets"]).numeric(&[1]);
+    let mut together = Grid::new(
+        "Themes served together (active assets)",
+        &["themes", "assets"],
+    )
+    .numeric(&[1]);
     for (a, b, n) in &s.themes_together {
         together.row(vec![format!("{a} + {b}"), n.to_string()]);
     }
     let mut without = Grid::new("Active assets without location", &["id", "name"]);
     for id in &s.without_location {
-        let name = r.assets.iter().find(|a| &a.id == id).map(|a| a.name.clone()).unwrap_or_default();
+        let name = r
+            .assets
+            .iter()
+            .find(|a| &a.id == id)
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
         without.row(vec![id.clone(), name]);
     }
     vec![totals, by_theme, by_ward, together, without]
@@ -417,14 +473,32 @@ fn select_report(mapped: &Mapped, selected: &[Selected<'_>], format: Format) -> 
         Format::Geojson => {
             let indices: Vec<usize> = selected
                 .iter()
-                .filter_map(|s| mapped.register.assets.iter().position(|a| a.id == s.asset.id))
+                .filter_map(|s| {
+                    mapped
+                        .register
+                        .assets
+                        .iter()
+                        .position(|a| a.id == s.asset.id)
+                })
                 .collect();
             geojson::render(mapped, &indices)
         }
         _ => {
             let mut g = Grid::new(
-                format!("Assets selected for SROI evaluation (top {} by score)", selected.len()),
-                &["rank", "id", "name", "score", "themes", "reason", "model", "SROI ratio"],
+                format!(
+                    "Assets selected for SROI evaluation (top {} by score)",
+                    selected.len()
+                ),
+                &[
+                    "rank",
+                    "id",
+                    "name",
+                    "score",
+                    "themes",
+                    "reason",
+                    "model",
+                    "SROI ratio",
+                ],
             )
             .numeric(&[0, 3, 7]);
             for s in selected {
@@ -502,10 +576,24 @@ fn diff_report(
         Format::Csv => {
             let mut g = Grid::new("changes", &["change", "id", "name", "field", "old", "new"]);
             for (id, name) in &d.added {
-                g.row(vec!["added".into(), id.clone(), name.clone(), String::new(), String::new(), String::new()]);
+                g.row(vec![
+                    "added".into(),
+                    id.clone(),
+                    name.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
             }
             for (id, name, how) in &d.closed {
-                g.row(vec!["closed".into(), id.clone(), name.clone(), "how".into(), String::new(), how.as_str().into()]);
+                g.row(vec![
+                    "closed".into(),
+                    id.clone(),
+                    name.clone(),
+                    "how".into(),
+                    String::new(),
+                    how.as_str().into(),
+                ]);
             }
             for c in &d.changed {
                 for x in &c.changes {
@@ -535,8 +623,16 @@ fn diff_report(
             }
             let closed_rows = grids.iter().map(|g| vec![false; g.rows.len()]).collect();
             let mapped_meta = vec![
-                format!("Old wave: {} ({})", old.wave.clone().unwrap_or_default(), crate::diagnostic::display_path(&old.path)),
-                format!("New wave: {} ({})", new.wave.clone().unwrap_or_default(), crate::diagnostic::display_path(&new.path)),
+                format!(
+                    "Old wave: {} ({})",
+                    old.wave.clone().unwrap_or_default(),
+                    crate::diagnostic::display_path(&old.path)
+                ),
+                format!(
+                    "New wave: {} ({})",
+                    new.wave.clone().unwrap_or_default(),
+                    crate::diagnostic::display_path(&new.path)
+                ),
             ];
             html_page(&html::Page {
                 title,
@@ -555,11 +651,17 @@ fn diff_grids(d: &Diff) -> Vec<Grid> {
     for (id, name) in &d.added {
         added.row(vec![id.clone(), name.clone()]);
     }
-    let mut closed = Grid::new(format!("Closed ({})", d.closed.len()), &["id", "name", "how"]);
+    let mut closed = Grid::new(
+        format!("Closed ({})", d.closed.len()),
+        &["id", "name", "how"],
+    );
     for (id, name, how) in &d.closed {
         closed.row(vec![id.clone(), name.clone(), how.as_str().to_owned()]);
     }
-    let mut changed = Grid::new(format!("Changed ({})", d.changed.len()), &["id", "name", "field", "old", "new"]);
+    let mut changed = Grid::new(
+        format!("Changed ({})", d.changed.len()),
+        &["id", "name", "field", "old", "new"],
+    );
     for c in &d.changed {
         for x in &c.changes {
             changed.row(vec![
@@ -598,7 +700,10 @@ pub fn export(
         Export::Oruk => Ok((Some(super::oruk::render(&mapped)), warnings)),
         Export::Gpkg => {
             let Some(out) = out else {
-                return Err(Diagnostic::error("a GeoPackage is a binary file: name it with --out FILE.gpkg").into());
+                return Err(Diagnostic::error(
+                    "a GeoPackage is a binary file: name it with --out FILE.gpkg",
+                )
+                .into());
             };
             super::gpkg::write(&mapped, &all, out)
                 .map_err(|e| Diagnostics::from(Diagnostic::error(e).in_file(out)))?;

@@ -47,7 +47,9 @@ pub struct Rules {
 
 impl std::fmt::Debug for Rules {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rules").field("script", &self.file.name).finish()
+        f.debug_struct("Rules")
+            .field("script", &self.file.name)
+            .finish()
     }
 }
 
@@ -97,10 +99,9 @@ fn definition_span(file: &SourceFile, name: &str) -> Span {
 /// Build the sandboxed engine, compile the script and run its top level once.
 pub fn compile(files: &mut dyn Files, setup: &Setup<'_>) -> Result<Rules, Diagnostics> {
     let file = files.read(setup.script).map_err(|e| {
-        Diagnostics::from(
-            unreadable(setup.script, "the rules script", &e)
-                .help("`script:` is relative to the register file, e.g. ../scripts/assets/blackpool.rhai"),
-        )
+        Diagnostics::from(unreadable(setup.script, "the rules script", &e).help(
+            "`script:` is relative to the register file, e.g. ../scripts/assets/blackpool.rhai",
+        ))
     })?;
     let limits = Limits::default();
     let sources: Sources = Arc::new(Mutex::new(BTreeMap::new()));
@@ -219,7 +220,12 @@ impl Rules {
         errors::runtime_error(e, None, script, &ctx)
     }
 
-    fn call(&self, name: &'static str, asset: &Asset, map: &Map) -> Result<Option<Dynamic>, Diagnostic> {
+    fn call(
+        &self,
+        name: &'static str,
+        asset: &Asset,
+        map: &Map,
+    ) -> Result<Option<Dynamic>, Diagnostic> {
         let Some(call) = self.calls.get(name) else {
             return Ok(None);
         };
@@ -236,17 +242,28 @@ impl Rules {
                     let span = self.defined.get(name).copied().unwrap_or_default();
                     d = d.at(&self.file, span);
                 }
-                d.message = format!("{name}(asset) for asset `{}` ({}): {}", asset.id, asset.at.shown, d.message);
-                d.help = d.help.map(|h| h.replace(&format!("{name}() called at ?"), &format!("{name}(asset `{}`)", asset.id)));
+                d.message = format!(
+                    "{name}(asset) for asset `{}` ({}): {}",
+                    asset.id, asset.at.shown, d.message
+                );
+                d.help = d.help.map(|h| {
+                    h.replace(
+                        &format!("{name}() called at ?"),
+                        &format!("{name}(asset `{}`)", asset.id),
+                    )
+                });
                 d
             })
     }
 
     fn returned(&self, name: &str, asset: &Asset, message: String, help: String) -> Diagnostic {
         let span = self.defined.get(name).copied().unwrap_or_default();
-        Diagnostic::error(format!("{name}(asset) for asset `{}` ({}): {message}", asset.id, asset.at.shown))
-            .at(&self.file, span)
-            .help(help)
+        Diagnostic::error(format!(
+            "{name}(asset) for asset `{}` ({}): {message}",
+            asset.id, asset.at.shown
+        ))
+        .at(&self.file, span)
+        .help(help)
     }
 
     /// Run the rules for one asset.
@@ -261,8 +278,14 @@ impl Rules {
             return Err(self.returned(
                 "themes",
                 asset,
-                format!("returned {}, not an array of theme ids", describe(&themes_value)),
-                format!("return an array such as `[\"social\", \"wellbeing\"]`; themes: {}", self.themes.join(", ")),
+                format!(
+                    "returned {}, not an array of theme ids",
+                    describe(&themes_value)
+                ),
+                format!(
+                    "return an array such as `[\"social\", \"wellbeing\"]`; themes: {}",
+                    self.themes.join(", ")
+                ),
             ));
         };
         let mut served = Vec::new();
@@ -276,8 +299,11 @@ impl Rules {
                 ));
             };
             if !self.themes.contains(&id) {
-                let help = crate::suggest::did_you_mean(&id, self.themes.iter().map(String::as_str))
-                    .unwrap_or_else(|| format!("the register's themes are: {}", self.themes.join(", ")));
+                let help =
+                    crate::suggest::did_you_mean(&id, self.themes.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            format!("the register's themes are: {}", self.themes.join(", "))
+                        });
                 return Err(self.returned("themes", asset, format!("unknown theme `{id}`"), help));
             }
             served.push(id);
@@ -312,7 +338,8 @@ impl Rules {
                     "reason",
                     asset,
                     format!("returned {}, not text", describe(&v)),
-                    "return a short text, e.g. `\"runs weekly groups\"`, or `()` for none".to_owned(),
+                    "return a short text, e.g. `\"runs weekly groups\"`, or `()` for none"
+                        .to_owned(),
                 ));
             }
         };

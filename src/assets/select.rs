@@ -97,9 +97,11 @@ pub fn select<'a>(
     Ok(selected)
 }
 
-fn model_ratio(files: &mut dyn Files, path: &std::path::Path) -> Result<Option<Decimal>, Diagnostics> {
-    let (project, _) =
-        crate::project::load(files, path, &crate::project::LoadOptions::default())?;
+fn model_ratio(
+    files: &mut dyn Files,
+    path: &std::path::Path,
+) -> Result<Option<Decimal>, Diagnostics> {
+    let (project, _) = crate::project::load(files, path, &crate::project::LoadOptions::default())?;
     let evaluation = crate::evaluate::evaluate(&project)?;
     Ok(evaluation.ratio)
 }

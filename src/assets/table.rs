@@ -69,21 +69,20 @@ pub fn read(files: &mut dyn Files, target: &TableTarget) -> Result<RawTable, Dia
                 })
         }
         _ => {
-            let file = files.read(&target.path).map_err(|e| {
-                Diagnostics::from(
-                    unreadable(&target.path, "the table", &e)
-                        .help("tables are CSV files with a header row (or xlsx, or file.gpkg#layer)"),
-                )
-            })?;
+            let file =
+                files.read(&target.path).map_err(|e| {
+                    Diagnostics::from(unreadable(&target.path, "the table", &e).help(
+                        "tables are CSV files with a header row (or xlsx, or file.gpkg#layer)",
+                    ))
+                })?;
             read_csv(&target.written, &file)
         }
     }
 }
 
 fn check_size(target: &TableTarget) -> Result<(), Diagnostics> {
-    let meta = std::fs::metadata(&target.path).map_err(|e| {
-        Diagnostics::from(unreadable(&target.path, "the table", &e))
-    })?;
+    let meta = std::fs::metadata(&target.path)
+        .map_err(|e| Diagnostics::from(unreadable(&target.path, "the table", &e)))?;
     if meta.len() > MAX_BINARY_BYTES {
         return Err(Diagnostic::error(format!(
             "`{}` is {} bytes; sroi reads workbooks and GeoPackages of at most {MAX_BINARY_BYTES} bytes",
@@ -97,18 +96,15 @@ fn check_size(target: &TableTarget) -> Result<(), Diagnostics> {
 }
 
 /// The header names, checked: none blank, none twice.
-fn header(
-    names: Vec<String>,
-    at: &Place,
-    out: &mut Diagnostics,
-) -> Vec<String> {
+fn header(names: Vec<String>, at: &Place, out: &mut Diagnostics) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     for (i, raw) in names.into_iter().enumerate() {
         let name = raw.trim_start_matches('\u{feff}').trim().to_owned();
         if name.is_empty() {
-            out.push(at.error(format!("column {} has no name in the header", i + 1)).help(
-                "give every column a name in the first row, e.g. id,name,category",
-            ));
+            out.push(
+                at.error(format!("column {} has no name in the header", i + 1))
+                    .help("give every column a name in the first row, e.g. id,name,category"),
+            );
         } else if columns.contains(&name) {
             out.push(
                 at.error(format!("column `{name}` appears twice in the header"))
@@ -152,7 +148,11 @@ pub fn read_csv(name: &str, file: &Arc<SourceFile>) -> Result<RawTable, Diagnost
         let at = place(file, offset);
         match &columns {
             None => {
-                columns = Some(header(record.iter().map(str::to_owned).collect(), &at, &mut out));
+                columns = Some(header(
+                    record.iter().map(str::to_owned).collect(),
+                    &at,
+                    &mut out,
+                ));
                 header_at = Some(at);
             }
             Some(cols) => {
@@ -224,7 +224,8 @@ fn read_workbook(target: &TableTarget) -> Result<RawTable, Diagnostic> {
             .at(&target.file, target.span)
             .help("tables are CSV, xlsx (`file.xlsx` or `file.xlsx#Sheet`) or GeoPackage (`file.gpkg#layer`)")
     };
-    let mut workbook = calamine::open_workbook_auto(&target.path).map_err(|e| fail(e.to_string()))?;
+    let mut workbook =
+        calamine::open_workbook_auto(&target.path).map_err(|e| fail(e.to_string()))?;
     let names = workbook.sheet_names();
     let sheet = match &target.part {
         Some(part) => {
@@ -252,7 +253,9 @@ fn read_workbook(target: &TableTarget) -> Result<RawTable, Diagnostic> {
         span: Span::default(),
         shown: format!(
             "{shown}#{sheet}:{}",
-            u64::from(first_row).saturating_add(i as u64).saturating_add(1)
+            u64::from(first_row)
+                .saturating_add(i as u64)
+                .saturating_add(1)
         ),
     };
     let Some((_, head)) = rows_iter.next() else {

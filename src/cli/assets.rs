@@ -180,7 +180,13 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 ExportFormat::Oruk => Export::Oruk,
                 ExportFormat::Gpkg => Export::Gpkg,
             };
-            return match report::export(&mut files, &register.register, kind, out.as_deref(), &register.set) {
+            return match report::export(
+                &mut files,
+                &register.register,
+                kind,
+                out.as_deref(),
+                &register.set,
+            ) {
                 Ok((text, warnings)) => {
                     io.report(&warnings);
                     match (text, out) {
@@ -189,7 +195,8 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                             Ok(()) => 0,
                             Err(e) => {
                                 io.report(&Diagnostics::from(
-                                    Diagnostic::error(format!("cannot write the export: {e}")).in_file(out),
+                                    Diagnostic::error(format!("cannot write the export: {e}"))
+                                        .in_file(out),
                                 ));
                                 EXIT_INVALID
                             }
@@ -206,33 +213,71 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
         AssetsCommand::Check { register, format } => (
             register.register.clone(),
             Command::Check,
-            Options { set: register.set.clone(), format: (*format).into() },
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
         ),
-        AssetsCommand::List { register, theme, ward, category, format } => (
+        AssetsCommand::List {
+            register,
+            theme,
+            ward,
+            category,
+            format,
+        } => (
             register.register.clone(),
-            Command::List(Filter { theme: theme.clone(), ward: ward.clone(), category: category.clone() }),
-            Options { set: register.set.clone(), format: (*format).into() },
+            Command::List(Filter {
+                theme: theme.clone(),
+                ward: ward.clone(),
+                category: category.clone(),
+            }),
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
         ),
         AssetsCommand::Summary { register, format } => (
             register.register.clone(),
             Command::Summary,
-            Options { set: register.set.clone(), format: (*format).into() },
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
         ),
-        AssetsCommand::Select { register, top, format } => (
+        AssetsCommand::Select {
+            register,
+            top,
+            format,
+        } => (
             register.register.clone(),
             Command::Select { top: *top },
-            Options { set: register.set.clone(), format: (*format).into() },
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
         ),
-        AssetsCommand::Diff { first, second, format } => match second {
+        AssetsCommand::Diff {
+            first,
+            second,
+            format,
+        } => match second {
             Some(new) => (
                 new.clone(),
-                Command::Diff { old: Some(first.clone()) },
-                Options { set: Vec::new(), format: (*format).into() },
+                Command::Diff {
+                    old: Some(first.clone()),
+                },
+                Options {
+                    set: Vec::new(),
+                    format: (*format).into(),
+                },
             ),
             None => (
                 first.clone(),
                 Command::Diff { old: None },
-                Options { set: Vec::new(), format: (*format).into() },
+                Options {
+                    set: Vec::new(),
+                    format: (*format).into(),
+                },
             ),
         },
     };
