@@ -1,25 +1,31 @@
 //! Asset mapping (registers of community and cultural assets): load a register, rate
 //! each asset with the register's Rhai rules, then summarise, select, diff and export.
 //!
-//! One job per module: `register` reads the YAML, `table` the asset and survey tables
-//! (`gpkg` also reads GeoPackage layers), `columns` checks the known columns, `rules`
-//! runs the script, `summary`/`select`/`diff` compute the reports, `grid` draws text
-//! tables, and `geojson`/`gpkg`/`oruk`/`html` write the other formats. `report` ties
-//! them together for the command line and for watch mode (`run_report`).
+//! One job per module: `register` loads a register (`fields` reads its YAML keys,
+//! `paths` resolves and confines the paths it names), `table` reads the asset and
+//! survey tables (`gpkg` also reads GeoPackage layers), `columns` checks the known
+//! columns, `rules` runs the script and `rate` runs it over every asset;
+//! `summary`/`select`/`diff` compute the reports, `views` and `grid` draw them as text,
+//! and `geojson`/`gpkg`/`oruk`/`html` write the other formats. `report` ties them
+//! together for the command line and for watch mode (`run_report`).
 
 pub mod columns;
 pub mod diff;
+pub mod fields;
 pub mod geojson;
 pub mod gpkg;
 pub mod grid;
 pub mod html;
 pub mod oruk;
+pub mod paths;
+pub mod rate;
 pub mod register;
 pub mod report;
 pub mod rules;
 pub mod select;
 pub mod summary;
 pub mod table;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use calamine::{Data, Reader};
 
 use super::Place;
-use super::register::TableTarget;
+use super::paths::TableTarget;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::source::{Files, unreadable};
 

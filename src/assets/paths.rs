@@ -1,0 +1,100 @@
+//! Paths written in a register: relative to the register's folder, and confined to the
+//! project (the folder that holds the register's folder), so a register can never make
+//! sroi read a file outside it, nor show such a file's content.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::source::dir_of;
+
+/// A table named in the register: the resolved file and, for xlsx and GeoPackage, the
+/// sheet or layer after `#`.
+#[derive(Debug, Clone)]
+pub struct TableTarget {
+    pub path: PathBuf,
+    pub part: Option<String>,
+    /// As written in the register, for messages.
+    pub written: String,
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+}
+
+/// Resolves paths written in the register, relative to its folder and confined to the
+/// project: the folder that holds the register's folder.
+pub struct Resolver {
+    dir: PathBuf,
+    project: Option<PathBuf>,
+    file: Arc<SourceFile>,
+}
+
+impl Resolver {
+    pub fn new(register: &Path, file: &Arc<SourceFile>) -> Self {
+        let dir = dir_of(register);
+        let base = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir.clone()
+        };
+        let project = std::fs::canonicalize(&base)
+            .ok()
+            .map(|d| d.parent().map_or(d.clone(), Path::to_path_buf));
+        Resolver {
+            dir,
+            project,
+            file: Arc::clone(file),
+        }
+    }
+
+    /// The path, if it names an existing regular file inside the project; otherwise why not.
+    fn check(&self, written: &str) -> Result<PathBuf, String> {
+        let path = self.dir.join(written);
+        let real = std::fs::canonicalize(&path).map_err(|_| {
+            format!(
+                "does not exist (looked for {})",
+                crate::diagnostic::display_path(&path)
+            )
+        })?;
+        if let Some(project) = &self.project
+            && !real.starts_with(project)
+        {
+            return Err(
+                "resolves outside the project (the folder holding the register's folder), so sroi will not read it"
+                    .to_owned(),
+            );
+        }
+        if !real.is_file() {
+            return Err("is not a regular file".to_owned());
+        }
+        Ok(path)
+    }
+
+    /// For a `model` cell: `Ok` or why not.
+    pub fn existing(&self, written: &str) -> Result<PathBuf, String> {
+        self.check(written)
+    }
+
+    pub fn resolve(&self, written: &str, span: Span) -> Result<PathBuf, Diagnostic> {
+        self.check(written).map_err(|why| {
+            Diagnostic::error(format!("`{written}` {why}"))
+                .at(&self.file, span)
+                .help("paths are relative to the register's folder and must stay inside the project (the folder holding the register's folder)")
+        })
+    }
+
+    /// `data/assets.csv`, `data/assets.xlsx#Sheet1` or `data/assets.gpkg#assets`.
+    pub fn table(&self, written: &str, span: Span) -> Result<TableTarget, Diagnostic> {
+        let (file_part, part) = match written.rsplit_once('#') {
+            Some((f, p)) if !p.is_empty() => (f, Some(p.to_owned())),
+            _ => (written, None),
+        };
+        let path = self.resolve(file_part, span)?;
+        Ok(TableTarget {
+            path,
+            part,
+            written: written.to_owned(),
+            file: Arc::clone(&self.file),
+            span,
+        })
+    }
+}
