@@ -420,6 +420,26 @@ fn a_geopackage_read_back_keeps_every_asset_column_and_location() {
     assert_eq!(park["latitude"], "53.8123");
     assert_eq!(park["longitude"], "-3.0311");
     assert_eq!(edited["assets"][0], from_csv["assets"][0]);
+
+    // A bad cell edited in QGIS is located by layer and feature id.
+    let db = rusqlite::Connection::open(&gpkg).unwrap();
+    db.execute("UPDATE assets SET status = 'gone' WHERE id = 'park'", [])
+        .unwrap();
+    drop(db);
+    let bad = sroi(&["assets", "check", register.to_str().unwrap()]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr
+            .contains("town.gpkg#assets fid 2: asset `park`: unknown status `gone`"),
+        "{}",
+        bad.stderr
+    );
+    let no_layer = sroi(&[
+        "assets",
+        "check",
+        project_copy("data/town.gpkg#nope").1.to_str().unwrap(),
+    ]);
+    assert_eq!(no_layer.code, 1);
 }
 
 #[test]

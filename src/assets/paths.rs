@@ -84,8 +84,15 @@ impl Resolver {
 
     /// `data/assets.csv`, `data/assets.xlsx#Sheet1` or `data/assets.gpkg#assets`.
     pub fn table(&self, written: &str, span: Span) -> Result<TableTarget, Diagnostic> {
+        // Only workbooks and GeoPackages have parts; a CSV name may itself contain `#`.
+        let has_parts = |f: &str| {
+            let f = f.to_ascii_lowercase();
+            [".gpkg", ".xlsx", ".xlsm", ".xls", ".ods"]
+                .iter()
+                .any(|e| f.ends_with(e))
+        };
         let (file_part, part) = match written.rsplit_once('#') {
-            Some((f, p)) if !p.is_empty() => (f, Some(p.to_owned())),
+            Some((f, p)) if !p.is_empty() && has_parts(f) => (f, Some(p.to_owned())),
             _ => (written, None),
         };
         let path = self.resolve(file_part, span)?;
