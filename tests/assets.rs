@@ -434,12 +434,18 @@ fn a_geopackage_read_back_keeps_every_asset_column_and_location() {
         "{}",
         bad.stderr
     );
-    let no_layer = sroi(&[
-        "assets",
-        "check",
-        project_copy("data/town.gpkg#nope").1.to_str().unwrap(),
-    ]);
+    let wrong_layer = register.with_file_name("wrong-layer.yaml");
+    let text = std::fs::read_to_string(&register).unwrap();
+    std::fs::write(&wrong_layer, text.replace("#assets", "#nope")).unwrap();
+    let no_layer = sroi(&["assets", "check", wrong_layer.to_str().unwrap()]);
     assert_eq!(no_layer.code, 1);
+    assert!(
+        no_layer
+            .stderr
+            .contains("it has no feature layer `nope`; its layers: assets"),
+        "{}",
+        no_layer.stderr
+    );
 }
 
 #[test]
