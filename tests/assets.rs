@@ -751,3 +751,69 @@ fn the_shipped_registers_check_select_and_diff() {
             .any(|x| x["model"]["path"] == "../models/arts-for-health.yaml")
     );
 }
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    /// Run `sroi` in-process; a panic fails the property.
+    fn no_panic(args: &[&str]) -> i32 {
+        catch_unwind(AssertUnwindSafe(|| sroi(args).code)).unwrap_or(-1)
+    }
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("closed".to_owned()),
+            Just("53.8".to_owned()),
+            Just("-200".to_owned()),
+            Just("\"a, b\"".to_owned()),
+            Just("\"".to_owned()),
+            "[a-z0-9 .,;:'-]{0,12}",
+            any::<String>().prop_map(|s| s.chars().take(8).collect()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+        /// Any asset table, however damaged, gives a report or diagnostics (exit 0 or 1).
+        #[test]
+        fn a_damaged_asset_table_never_panics(
+            header in prop::collection::vec(prop_oneof![
+                Just("id"), Just("name"), Just("category"), Just("status"),
+                Just("latitude"), Just("longitude"), Just("type"), Just("ward"), Just("x")
+            ], 0..8),
+            rows in prop::collection::vec(prop::collection::vec(cell(), 0..9), 0..6),
+        ) {
+            let (_dir, register) = project_copy("data/fuzz.csv");
+            let mut text = header.join(",");
+            text.push('\n');
+            for row in &rows {
+                text.push_str(&row.join(","));
+                text.push('\n');
+            }
+            std::fs::write(register.with_file_name("data").join("fuzz.csv"), text).unwrap();
+            let path = register.to_str().unwrap();
+            for command in ["list", "summary", "select"] {
+                let code = no_panic(&["assets", command, path, "--format", "json"]);
+                prop_assert!(code == 0 || code == 1, "{command}: exit {code}");
+            }
+        }
+
+        /// Any register text gives a report or diagnostics.
+        #[test]
+        fn any_register_text_never_panics(text in any::<String>(), keep in 0usize..12) {
+            let (_dir, register) = project_copy("data/town.csv");
+            let original = std::fs::read_to_string(&register).unwrap();
+            let lines: Vec<&str> = original.lines().collect();
+            let mut damaged = lines.iter().take(keep).copied().collect::<Vec<_>>().join("\n");
+            damaged.push('\n');
+            damaged.push_str(&text);
+            std::fs::write(&register, damaged).unwrap();
+            let code = no_panic(&["assets", "check", register.to_str().unwrap()]);
+            prop_assert!(code == 0 || code == 1, "exit {code}");
+        }
+    }
+}
