@@ -817,3 +817,41 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn run_report_reads_every_file_through_files_for_watch_mode() {
+    let mut files = sroi::source::DiskFiles::default();
+    let options = sroi::assets::Options {
+        set: Vec::new(),
+        format: sroi::assets::Format::Json,
+    };
+    let command = sroi::assets::Command::Select { top: 10 };
+    let text = sroi::assets::run_report(&mut files, Path::new(TOWN), &command, &options).unwrap();
+    assert!(text.contains("\"selected\""));
+    let used: Vec<String> = files
+        .used()
+        .iter()
+        .map(|p| sroi::diagnostic::display_path(p))
+        .collect();
+    for expected in [
+        "tests/assets/small/registers/town.yaml",
+        "tests/assets/small/registers/data/town.csv",
+        "tests/assets/small/registers/data/town-survey.csv",
+        "tests/assets/small/scripts/assets/town.rhai",
+        "tests/assets/small/scripts/lib/words.rhai",
+        "tests/assets/small/models/mini.yaml",
+    ] {
+        assert!(
+            used.iter().any(|u| u == expected),
+            "{expected} not in {used:?}"
+        );
+    }
+    // A broken register gives diagnostics, not text.
+    let broken = sroi::assets::run_report(
+        &mut files,
+        Path::new("tests/assets/invalid/registers/bad-status.yaml"),
+        &command,
+        &options,
+    );
+    assert!(broken.unwrap_err().has_errors());
+}

@@ -49,16 +49,13 @@ fn extension(path: &Path) -> String {
 pub fn read(files: &mut dyn Files, target: &TableTarget) -> Result<RawTable, Diagnostics> {
     match extension(&target.path).as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" => {
+            record(files, target);
             check_size(target)?;
             read_workbook(target).map_err(Diagnostics::from)
         }
         "gpkg" => {
+            record(files, target);
             check_size(target)?;
-            if let Some(recorder) = files.recorder()
-                && let Ok(mut seen) = recorder.lock()
-            {
-                seen.insert(target.path.clone());
-            }
             super::gpkg::read(&target.path, target.part.as_deref(), &target.written)
                 .map_err(|message| {
                     Diagnostics::from(
@@ -77,6 +74,15 @@ pub fn read(files: &mut dyn Files, target: &TableTarget) -> Result<RawTable, Dia
                 })?;
             read_csv(&target.written, &file)
         }
+    }
+}
+
+/// Binary tables are read outside `Files`: note them so watch mode follows them too.
+fn record(files: &mut dyn Files, target: &TableTarget) {
+    if let Some(recorder) = files.recorder()
+        && let Ok(mut seen) = recorder.lock()
+    {
+        seen.insert(target.path.clone());
     }
 }
 

@@ -89,6 +89,7 @@ pub enum AssetsCommand {
     Check {
         #[command(flatten)]
         register: Register,
+        /// Report format.
         #[arg(long, value_enum, default_value_t)]
         format: TextFormat,
     },
@@ -105,6 +106,7 @@ pub enum AssetsCommand {
         /// Only assets of this category.
         #[arg(long, value_name = "CATEGORY")]
         category: Option<String>,
+        /// Report format (`geojson`: the assets as a FeatureCollection).
         #[arg(long, value_enum, default_value_t)]
         format: MapFormat,
     },
@@ -113,6 +115,7 @@ pub enum AssetsCommand {
     Summary {
         #[command(flatten)]
         register: Register,
+        /// Report format.
         #[arg(long, value_enum, default_value_t)]
         format: TextFormat,
     },
@@ -123,6 +126,7 @@ pub enum AssetsCommand {
         /// How many assets to select.
         #[arg(long, value_name = "N", default_value_t = crate::assets::select::DEFAULT_TOP)]
         top: usize,
+        /// Report format (`geojson`: the assets as a FeatureCollection).
         #[arg(long, value_enum, default_value_t)]
         format: MapFormat,
     },
@@ -133,6 +137,7 @@ pub enum AssetsCommand {
         first: PathBuf,
         /// NEW.
         second: Option<PathBuf>,
+        /// Report format.
         #[arg(long, value_enum, default_value_t)]
         format: TextFormat,
     },
@@ -140,6 +145,7 @@ pub enum AssetsCommand {
     Export {
         #[command(flatten)]
         register: Register,
+        /// What to write.
         #[arg(long, value_enum)]
         format: ExportFormat,
         /// The file to write (required for gpkg; text formats go to stdout without it).
