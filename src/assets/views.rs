@@ -83,7 +83,7 @@ pub fn check_report(mapped: &Mapped, format: Format) -> String {
             "closed": closed,
             "themes": r.themes.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
         })),
-        _ => format!(
+        Format::Table | Format::Geojson => format!(
             "{}: valid register `{}`: {} assets ({active} active, {closed} closed), {} themes{}\n",
             crate::diagnostic::display_path(&r.path),
             r.id,
@@ -95,6 +95,37 @@ pub fn check_report(mapped: &Mapped, format: Format) -> String {
                 ", no rules script"
             }
         ),
+        Format::Csv | Format::Markdown | Format::Html => {
+            let mut g = Grid::new(
+                "Register check",
+                &["register", "valid", "assets", "active", "closed", "themes"],
+            )
+            .numeric(&[2, 3, 4]);
+            g.row(vec![
+                r.id.clone(),
+                "true".to_owned(),
+                r.assets.len().to_string(),
+                active.to_string(),
+                closed.to_string(),
+                r.themes
+                    .iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ]);
+            let title = heading(mapped, "Check");
+            match format {
+                Format::Csv => grid::csv(&[g]),
+                Format::Markdown => grid::markdown(&title, &[g]),
+                _ => html_page(&html::Page {
+                    title,
+                    meta: meta(mapped),
+                    assets: r.assets.iter().collect(),
+                    grids: vec![g],
+                    closed_rows: vec![vec![false]],
+                }),
+            }
+        }
     }
 }
 
