@@ -99,25 +99,10 @@ pub fn load(
     let resolver = Resolver::new(path, &file);
     let mut used = vec![path.to_path_buf()];
 
-    let raw = match &fields.assets {
-        Some((written, span)) => match resolver.table(written, *span) {
-            Ok(target) => {
-                used.push(target.path.clone());
-                match table::read(files, &target) {
-                    Ok(raw) => Some(raw),
-                    Err(d) => {
-                        out.extend(d);
-                        None
-                    }
-                }
-            }
-            Err(d) => {
-                out.push(d);
-                None
-            }
-        },
-        None => None,
-    };
+    let raw = fields
+        .assets
+        .as_ref()
+        .and_then(|(w, span)| read_table(files, &resolver, w, *span, &mut used, &mut out));
     let (columns, assets) = match raw {
         Some(raw) => {
             let columns = raw.columns.clone();
@@ -144,28 +129,11 @@ pub fn load(
         }
     }
 
-    let survey: Option<RawTable> = match &fields.survey {
-        Some((written, span)) => match resolver.table(written, *span) {
-            Ok(target) => {
-                used.push(target.path.clone());
-                match table::read(files, &target) {
-                    Ok(t) => {
-                        check_survey(&t, &assets, *span, &file, &mut out);
-                        Some(t)
-                    }
-                    Err(d) => {
-                        out.extend(d);
-                        None
-                    }
-                }
-            }
-            Err(d) => {
-                out.push(d);
-                None
-            }
-        },
-        None => None,
-    };
+    let survey: Option<RawTable> = fields.survey.as_ref().and_then(|(w, span)| {
+        let t = read_table(files, &resolver, w, *span, &mut used, &mut out)?;
+        check_survey(&t, &assets, *span, &file, &mut out);
+        Some(t)
+    });
 
     let params = apply_set(&fields.params, &options.set, &mut out);
     let baseline = match &fields.baseline {
@@ -227,6 +195,23 @@ pub fn load(
         used,
     };
     Ok((register, out))
+}
+
+/// A table the register names, read; problems go to `out`.
+fn read_table(
+    files: &mut dyn Files,
+    resolver: &Resolver,
+    written: &str,
+    span: Span,
+    used: &mut Vec<PathBuf>,
+    out: &mut Diagnostics,
+) -> Option<RawTable> {
+    let target = resolver
+        .table(written, span)
+        .map_err(|d| out.push(d))
+        .ok()?;
+    used.push(target.path.clone());
+    table::read(files, &target).map_err(|d| out.extend(d)).ok()
 }
 
 /// The survey table needs an `asset` column; a response for an unknown asset is a warning.
