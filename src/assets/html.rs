@@ -252,3 +252,62 @@ impl ToValue for Table {
         ])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assets::{Location, Place};
+    use rust_decimal::Decimal;
+
+    fn asset(id: &str, name: &str, at: Option<(i64, i64)>, status: Status) -> Asset {
+        Asset {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            category: "c".to_owned(),
+            ward: Some("W<1>".to_owned()),
+            status,
+            location: at.map(|(lat, lon)| Location {
+                latitude: Decimal::new(lat, 3),
+                longitude: Decimal::new(lon, 3),
+            }),
+            cells: Vec::new(),
+            at: Place {
+                file: None,
+                span: crate::diagnostic::Span::default(),
+                shown: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn text_is_escaped_and_marks_sit_inside_the_map() {
+        let a = asset(
+            "a",
+            "<script>x</script> & co",
+            Some((53_800, -3_050)),
+            Status::Active,
+        );
+        let b = asset("b", "B", Some((53_820, -3_010)), Status::Closed);
+        let c = asset("c", "C", None, Status::Active);
+        let page = Page {
+            title: "T & <T>".to_owned(),
+            meta: Vec::new(),
+            assets: vec![&a, &b, &c],
+            grids: Vec::new(),
+            closed_rows: Vec::new(),
+        };
+        let html = render(&page).unwrap();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;x&lt;&#x2f;script&gt; &amp; co (a)"),
+            "{html}"
+        );
+        assert!(html.contains(">W&lt;1&gt;</text>"), "{html}");
+        assert_eq!(html.matches("<circle class=\"mark ").count(), 2);
+        assert_eq!(html.matches("<circle class=\"mark closed\"").count(), 1);
+        assert!(html.contains("Not on the map (no location): c."), "{html}");
+        // West-most point at the left margin, north-most at the top margin.
+        assert!(html.contains("cx=\"24.0\" cy=\""), "{html}");
+        assert!(html.contains("cy=\"24.0\""), "{html}");
+    }
+}

@@ -48,6 +48,9 @@ fn meta(mapped: &Mapped) -> Vec<String> {
     if let Some(wave) = &r.wave {
         m.push(format!("Wave: {wave}"));
     }
+    if let Some(description) = &r.description {
+        m.push(description.clone());
+    }
     m.push(format!(
         "Register {} ({}), assets from {}",
         r.id,
