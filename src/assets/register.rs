@@ -67,6 +67,20 @@ impl Register {
     }
 }
 
+/// Whether YAML text is an asset register (top-level `kind: asset-register`), so a
+/// command given either a model or a register (e.g. `sroi watch`) can tell them apart.
+pub fn is_register(text: &str) -> bool {
+    let Ok(root) = yaml::parse(text) else {
+        return false;
+    };
+    let yaml::Value::Map(entries) = &root.value else {
+        return false;
+    };
+    entries
+        .iter()
+        .any(|(k, v)| k.as_str() == Some("kind") && v.as_str() == Some("asset-register"))
+}
+
 /// Load a register: parse, check, read its tables and compile its rules. On success,
 /// warnings (if any) come back beside it.
 pub fn load(
@@ -297,4 +311,15 @@ fn apply_set(
         }
     }
     values
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registers_are_told_from_models() {
+        assert!(super::is_register("sroi: 1\nkind: asset-register\nid: x\n"));
+        assert!(!super::is_register("sroi: 1\nkind: evaluation\nid: x\n"));
+        assert!(!super::is_register("sroi: 1\nid: x\n"));
+        assert!(!super::is_register("[not: a map"));
+    }
 }
