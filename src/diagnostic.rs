@@ -119,6 +119,9 @@ pub enum Severity {
 
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
+    /// A stable name for the kind of problem (`sroi::model`, `sroi::script::runtime`, …),
+    /// for tools that read `check --format json`.
+    pub code: &'static str,
     pub severity: Severity,
     pub message: String,
     /// The file the problem is in, if any, and where in it.
@@ -135,6 +138,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
         Diagnostic {
+            code: "sroi::error",
             severity: Severity::Error,
             message: message.into(),
             file: None,
@@ -146,9 +150,14 @@ impl Diagnostic {
     }
     pub fn warning(message: impl Into<String>) -> Self {
         Diagnostic {
+            code: "sroi::warning",
             severity: Severity::Warning,
             ..Diagnostic::error(message)
         }
+    }
+    pub fn code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
     }
     pub fn at(mut self, file: &Arc<SourceFile>, span: Span) -> Self {
         self.file = Some(Arc::clone(file));
@@ -191,7 +200,40 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
+impl Diagnostic {
+    /// The file it concerns, as shown to the user.
+    pub fn file_name(&self) -> Option<String> {
+        self.file
+            .as_ref()
+            .map(|f| f.name.clone())
+            .or_else(|| self.path.clone())
+    }
+    /// 1-based line and column, when it points into a file's text.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        Some(self.file.as_ref()?.line_col(self.span?.offset))
+    }
+    /// As JSON for machines: `{code, severity, file, line, column, message, help}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let (line, column) = self.line_col().unzip();
+        serde_json::json!({
+            "code": self.code,
+            "severity": match self.severity {
+                Severity::Warning => "warning",
+                Severity::Error => "error",
+            },
+            "file": self.file_name(),
+            "line": line,
+            "column": column,
+            "message": self.message,
+            "help": self.help,
+        })
+    }
+}
+
 impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        None
+    }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.severity {
             Severity::Warning => miette::Severity::Warning,

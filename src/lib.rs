@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod calc;
 pub mod cli;
+pub mod console;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod model;

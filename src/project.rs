@@ -1,11 +1,14 @@
-//! Loading: a model, its proxy set and the files they name, parsed and checked once.
-//! Evaluation (`evaluate`) then runs as often as needed on the loaded project.
+//! Loading: a model, its proxy set and the files they name, parsed, checked and compiled
+//! once into a `Project`. Evaluation (`evaluate`) then runs as often as needed on it,
+//! under any scenario, on any thread: a `Project` is immutable and `Send + Sync`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rust_decimal::Decimal;
+
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
-use crate::evaluate::{self, Overrides};
 use crate::model::{self, Model, ProxyRef};
 use crate::proxy::{self, ProxySet, SetReference};
 use crate::script::host::Runtime;
@@ -13,16 +16,24 @@ use crate::script::{Limits, ScriptHost};
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
+/// `--set NAME=VALUE` overrides as written, in the order given. They are checked against
+/// the model and turned into a `Scenario` by `evaluate`; loading never applies them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub params: Vec<(String, String)>,
+}
+
 /// Choices made on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// A proxy set to use instead of the model's own (`--proxies NAME|PATH`).
     pub proxies: Option<String>,
-    /// `--set NAME=VALUE` param overrides.
+    /// `--set NAME=VALUE` overrides, for `evaluate::evaluate`.
     pub overrides: Overrides,
 }
 
-/// A loaded, validated model with its resolved proxy set and compiled scripts.
+/// A loaded, validated model with its resolved proxy set and compiled scripts: compiled
+/// once, evaluated many times.
 #[derive(Debug)]
 pub struct Project {
     pub model: Model,
@@ -30,7 +41,19 @@ pub struct Project {
     pub host: ScriptHost,
     /// Every file loading read, for watch mode.
     pub files: Vec<PathBuf>,
+    /// The active set's proxy values by id, as scripts see them before any override.
+    pub proxy_values: BTreeMap<String, Decimal>,
+    /// For each outcome, the index of its stakeholder.
+    pub stakeholder_index: Vec<usize>,
+    /// The `--set` overrides it was loaded with (see `evaluate::evaluate`).
+    pub overrides: Overrides,
 }
+
+#[cfg(test)]
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<Project>();
+};
 
 /// Load and validate. On success, warnings (if any) come back beside the project.
 pub fn load(
@@ -74,10 +97,9 @@ pub fn load_cached(
     cache: &mut LoadCache,
 ) -> Result<(Project, Diagnostics), Diagnostics> {
     let (model, mut diagnostics) = model::read_model(file);
-    let Some(mut model) = model else {
+    let Some(model) = model else {
         return Err(diagnostics);
     };
-    diagnostics.extend(evaluate::apply_overrides(&mut model, &options.overrides));
 
     let proxies = match proxy_set(files, &model, options, cache) {
         Ok(set) => Some(set),
@@ -95,13 +117,7 @@ pub fn load_cached(
     let Some(proxies) = proxies else {
         return Err(diagnostics);
     };
-    let host = ScriptHost::load_reusing(
-        files,
-        &model,
-        &proxies,
-        Limits::default(),
-        cache.runtime.as_ref(),
-    )?;
+    let host = ScriptHost::load_reusing(files, &model, Limits::default(), cache.runtime.as_ref())?;
     if cache
         .runtime
         .as_ref()
@@ -113,12 +129,31 @@ pub fn load_cached(
     let mut used: Vec<PathBuf> = vec![file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
     used.extend(host.files().cloned());
+    let proxy_values = proxies
+        .proxies
+        .iter()
+        .map(|(id, p)| (id.clone(), p.value))
+        .collect();
+    let stakeholder_index = model
+        .outcomes
+        .iter()
+        .map(|o| {
+            model
+                .stakeholders
+                .iter()
+                .position(|s| s.id.value == o.stakeholder.value)
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
     Ok((
         Project {
             model,
             proxies,
             host,
             files: used,
+            proxy_values,
+            stakeholder_index,
+            overrides: options.overrides.clone(),
         },
         diagnostics,
     ))
@@ -197,6 +232,7 @@ fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: 
                 "the model is in {} but proxy set `{}`{via} is in {}",
                 model.currency.value, set.id, set.currency
             ))
+            .code("sroi::currency")
             .at(&model.file, model.currency.span)
             .label("model currency")
             .help("use a proxy set in the model's currency; sroi does not convert currencies"),
@@ -234,6 +270,7 @@ fn check_against_set(model: &Model, set: &ProxySet, options: &LoadOptions, out: 
         };
         out.push(
             Diagnostic::error(message)
+                .code("sroi::proxy::unknown")
                 .at(&model.file, id.span)
                 .label("no such proxy")
                 .help(help),

@@ -13,7 +13,135 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 /// resolver, which runs inside the Rhai engine.
 pub type Recorder = Arc<Mutex<BTreeSet<PathBuf>>>;
 
-/// Where model, proxy, script and data files come from.
+/// Where bytes come from: the one place that touches storage. Every file sroi reads
+/// (models, proxy sets, deflators, scripts, imported modules, tables) goes through a
+/// `Loader`, so its checks (regular files only, size before reading) hold everywhere,
+/// and tests can run on files held in memory.
+pub trait Loader: Send + Sync {
+    /// The bytes of the regular file at `path`, refused when larger than `limit`.
+    fn load(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>>;
+    /// The names in a folder (for "did you mean" listings, not for reading).
+    fn list_dir(&self, dir: &Path) -> Vec<String>;
+    /// The path with links followed, to check where a file really is.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+}
+
+/// Files on disk.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiskLoader;
+
+impl Loader for DiskLoader {
+    fn load(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        // Look before opening: opening a pipe for reading blocks until a writer comes.
+        regular_file(&std::fs::metadata(path)?, limit)?;
+        let file = std::fs::File::open(path)?;
+        // And look again at what was opened, in case the path was swapped meanwhile.
+        let meta = file.metadata()?;
+        regular_file(&meta, limit)?;
+        // The size can change after the check: never read more than the limit.
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+            return Err(io::Error::other(format!(
+                "it grew past {limit} bytes while being read"
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn list_dir(&self, dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// Refuse what is not a regular file of at most `limit` bytes.
+fn regular_file(meta: &std::fs::Metadata, limit: u64) -> io::Result<()> {
+    if meta.is_dir() {
+        return Err(io::Error::other("it is a directory, not a file"));
+    }
+    if !meta.is_file() {
+        return Err(io::Error::other(
+            "it is not a regular file (a device, pipe or socket); sroi reads only regular files",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(io::Error::other(format!(
+            "it is {} bytes; sroi reads files of at most {limit} bytes here",
+            meta.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Files held in memory, by path: for tests, and for tools that embed sroi.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryLoader {
+    pub files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemoryLoader {
+    pub fn with(mut self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
+        self.files.insert(path.into(), bytes.into());
+        self
+    }
+}
+
+impl Loader for MemoryLoader {
+    fn load(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        let bytes = self
+            .files
+            .get(&lexical(path))
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+            return Err(io::Error::other(format!(
+                "it is {} bytes; sroi reads files of at most {limit} bytes here",
+                bytes.len()
+            )));
+        }
+        Ok(bytes.clone())
+    }
+
+    fn list_dir(&self, dir: &Path) -> Vec<String> {
+        let dir = lexical(dir);
+        self.files
+            .keys()
+            .filter(|p| p.parent() == Some(dir.as_path()))
+            .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+            .collect()
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        let path = lexical(path);
+        let is_dir = self.files.keys().any(|p| p.starts_with(&path));
+        if is_dir {
+            Ok(path)
+        } else {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        }
+    }
+}
+
+/// `a/./b/../c` as `a/c`, for paths that name no real file system.
+fn lexical(path: &Path) -> PathBuf {
+    PathBuf::from(crate::diagnostic::display_path(path))
+}
+
+/// How a load reads files: through a `Loader`, decoding text and recording every path
+/// read with what it gave.
 pub trait Files {
     fn read(&mut self, path: &Path) -> io::Result<Arc<SourceFile>>;
     /// The names in a folder (for "did you mean" listings, not for reading).
@@ -22,11 +150,14 @@ pub trait Files {
     fn recorder(&self) -> Option<Recorder> {
         None
     }
+    /// The loader behind it, for readers that run elsewhere (the module resolver).
+    fn loader(&self) -> Arc<dyn Loader>;
 }
 
-/// Files on disk, with a record of what was read (each path with the text it gave).
-#[derive(Debug, Default)]
+/// Reads through a loader (the disk by default), with a record of what was read (each
+/// path with the text it gave).
 pub struct DiskFiles {
+    loader: Arc<dyn Loader>,
     /// Paths used by readers that do not go through `read` (imported script modules).
     pub others: Recorder,
     /// The text each read returned (`None`: it could not be read), so watch mode knows
@@ -34,7 +165,30 @@ pub struct DiskFiles {
     pub seen: std::collections::BTreeMap<PathBuf, Option<Arc<str>>>,
 }
 
+impl Default for DiskFiles {
+    fn default() -> Self {
+        DiskFiles::new(Arc::new(DiskLoader))
+    }
+}
+
+impl std::fmt::Debug for DiskFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiskFiles")
+            .field("seen", &self.seen.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
 impl DiskFiles {
+    /// Read through `loader` (e.g. a `MemoryLoader` in tests).
+    pub fn new(loader: Arc<dyn Loader>) -> Self {
+        DiskFiles {
+            loader,
+            others: Recorder::default(),
+            seen: std::collections::BTreeMap::new(),
+        }
+    }
+
     /// Every path read or looked for, by any reader.
     pub fn used(&self) -> Vec<PathBuf> {
         let mut all: BTreeSet<PathBuf> = self.seen.keys().cloned().collect();
@@ -45,13 +199,13 @@ impl DiskFiles {
     }
 }
 
-/// Largest file sroi will read. Models are a few kilobytes; this guards against a path
-/// that points at something enormous by mistake.
+/// Largest model, proxy set, deflator or script sroi will read. Models are a few
+/// kilobytes; this guards against a path that points at something enormous by mistake.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Files for DiskFiles {
     fn read(&mut self, path: &Path) -> io::Result<Arc<SourceFile>> {
-        let result = read_file(path);
+        let result = read_text(self.loader.as_ref(), path);
         self.seen.insert(
             path.to_path_buf(),
             result.as_ref().ok().map(|f| Arc::from(f.text())),
@@ -64,17 +218,24 @@ impl Files for DiskFiles {
     }
 
     fn list_dir(&mut self, dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .filter_map(|e| e.file_name().into_string().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+        self.loader.list_dir(dir)
     }
+
+    fn loader(&self) -> Arc<dyn Loader> {
+        Arc::clone(&self.loader)
+    }
+}
+
+/// Read one file as UTF-8 text through `loader`, within `MAX_FILE_BYTES`.
+pub fn read_text(loader: &dyn Loader, path: &Path) -> io::Result<Arc<SourceFile>> {
+    let bytes = loader.load(path, MAX_FILE_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        io::Error::other(format!(
+            "it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(SourceFile::new(path, text))
 }
 
 /// A diagnostic for a file that could not be read.
@@ -84,32 +245,12 @@ pub fn unreadable(path: &Path, what: &str, err: &io::Error) -> Diagnostic {
         io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => err.to_string(),
     };
-    Diagnostic::error(format!("cannot read {what}: {reason}")).in_file(path)
+    Diagnostic::error(format!("cannot read {what}: {reason}"))
+        .code("sroi::file")
+        .in_file(path)
 }
 
 /// The directory holding `file`, for resolving relative paths written inside it.
 pub fn dir_of(file: &Path) -> PathBuf {
     file.parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
-/// Read one file as text, refusing folders, huge files and non-UTF-8.
-fn read_file(path: &Path) -> io::Result<Arc<SourceFile>> {
-    let meta = std::fs::metadata(path)?;
-    if meta.is_dir() {
-        return Err(io::Error::other("it is a directory, not a file"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(io::Error::other(format!(
-            "it is {} bytes; sroi reads files of at most {MAX_FILE_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path)?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        io::Error::other(format!(
-            "it is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    Ok(SourceFile::new(path, text))
 }

@@ -93,12 +93,13 @@ fn load_cache_reuses_unchanged_parts_and_rebuilds_changed_ones() {
     std::fs::write(root.join("scripts/m.rhai"), "fn q() { 5 }\n").unwrap();
     assert_eq!(load(&mut cache), "5");
     assert_eq!((cache.reused_proxies, cache.reused_runtime), (2, 1));
-    // A changed proxy value rebuilds both (scripts read proxies).
+    // A changed proxy value re-reads the set but keeps the compiled script: scripts see
+    // proxy values through each evaluation's bindings, not baked into the runtime.
     std::fs::write(
         root.join("models/proxies/uk.yaml"),
         "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  p: { value: 11, source: test }\n",
     )
     .unwrap();
     assert_eq!(load(&mut cache), "5");
-    assert_eq!((cache.reused_proxies, cache.reused_runtime), (2, 1));
+    assert_eq!((cache.reused_proxies, cache.reused_runtime), (2, 2));
 }

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use super::{CheckArgs, EXIT_INVALID, Io};
-use crate::diagnostic::{Diagnostic, Diagnostics, plural};
+use super::{CheckArgs, CheckFormat, EXIT_INVALID, Io};
+use crate::diagnostic::{Diagnostics, display_path, plural};
 use crate::evaluate;
 use crate::model::yaml::Value;
 use crate::project;
@@ -55,31 +55,44 @@ fn kind_of(files: &mut DiskFiles, path: &Path) -> FileKind {
 
 pub fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
     let mut failed = 0usize;
+    let mut report = Vec::new();
     for path in &args.files {
         let mut files = DiskFiles::default();
         let result = match kind_of(&mut files, path) {
             FileKind::ProxySet => check_set(&mut files, path),
             FileKind::Model => check_model(&mut files, path, args),
         };
+        if args.format == CheckFormat::Json {
+            let (status, diagnostics) = match &result {
+                Ok((_, warnings)) => ("ok", warnings),
+                Err(d) => {
+                    failed += 1;
+                    ("invalid", d)
+                }
+            };
+            report.push(serde_json::json!({
+                "file": display_path(path),
+                "status": status,
+                "diagnostics": diagnostics.iter().map(crate::diagnostic::Diagnostic::to_json).collect::<Vec<_>>(),
+            }));
+            continue;
+        }
         match result {
             Ok((summary, warnings)) => {
                 io.report(&warnings);
-                let _ = writeln!(
-                    io.stdout,
-                    "ok      {}  {summary}",
-                    crate::diagnostic::display_path(path)
-                );
+                let _ = writeln!(io.stdout, "ok      {}  {summary}", display_path(path));
             }
             Err(d) => {
                 failed += 1;
                 io.report(&d);
-                let _ = writeln!(
-                    io.stdout,
-                    "invalid {}",
-                    crate::diagnostic::display_path(path)
-                );
+                let _ = writeln!(io.stdout, "invalid {}", display_path(path));
             }
         }
+    }
+    if args.format == CheckFormat::Json {
+        let json = serde_json::json!({ "files": report });
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        let _ = writeln!(io.stdout, "{text}");
     }
     if failed > 0 { EXIT_INVALID } else { 0 }
 }
@@ -93,7 +106,7 @@ fn check_model(
     // Evaluate too: whatever `run` would reject, `check` rejects, and it warns the same.
     let evaluation = evaluate::evaluate(&project)?;
     for w in &evaluation.warnings {
-        warnings.push(Diagnostic::warning(w.clone()).in_file(path));
+        warnings.push(w.diagnostic(&project.model.file));
     }
     let set = if evaluation.proxy_set.chain.is_empty() {
         "inline proxies only".to_owned()

@@ -4,19 +4,19 @@ mod assets;
 mod check;
 
 use std::io::{IsTerminal, Write};
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::diagnostic::{self, Diagnostics, Style};
+use crate::diagnostic::{Diagnostics, Style};
 use crate::evaluate::Evaluation;
 use crate::evaluate::{self, Overrides};
 use crate::project::{self, LoadOptions, Project};
 use crate::report::{self, Format};
 use crate::source::DiskFiles;
 
-/// Exit statuses: 0 success, 1 invalid model or input, 2 bad command line.
-pub const EXIT_INVALID: i32 = 1;
+pub use crate::console::{EXIT_INVALID, Io, default_style};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -118,6 +118,16 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub options: ModelOptions,
+    /// `text` for people (diagnostics on stderr); `json` prints every file's status and
+    /// diagnostics as one object on stdout, for CI pipelines.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 fn parse_set(text: &str) -> Result<(String, String), String> {
@@ -142,33 +152,6 @@ impl ModelOptions {
         Overrides {
             params: self.set.clone(),
         }
-    }
-}
-
-/// Where output goes, so tests can capture it.
-pub struct Io<'a> {
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    pub style: Style,
-}
-
-impl Io<'_> {
-    pub fn report(&mut self, diagnostics: &Diagnostics) {
-        if !diagnostics.is_empty() {
-            let _ = self
-                .stderr
-                .write_all(diagnostic::render(diagnostics, self.style).as_bytes());
-        }
-    }
-}
-
-/// Colour only for a terminal, and never when NO_COLOR is set.
-pub fn default_style() -> Style {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if std::io::stderr().is_terminal() && !no_color {
-        Style::Color
-    } else {
-        Style::Plain
     }
 }
 
@@ -236,7 +219,7 @@ fn load_and_evaluate(
             let warnings: Vec<crate::diagnostic::Diagnostic> = evaluation
                 .warnings
                 .iter()
-                .map(|w| crate::diagnostic::Diagnostic::warning(w.clone()).in_file(model))
+                .map(|w| w.diagnostic(&project.model.file))
                 .collect();
             io.report(&Diagnostics(warnings));
             Some((project, evaluation))
@@ -280,6 +263,7 @@ fn explain(args: &ExplainArgs, io: &mut Io<'_>) -> i32 {
             .unwrap_or_else(|| format!("outcomes in this model: {}", crate::suggest::one_of(ids)));
         io.report(&Diagnostics::from(
             crate::diagnostic::Diagnostic::error(format!("the model has no outcome `{id}`"))
+                .code("sroi::cli")
                 .in_file(&args.model)
                 .help(help),
         ));
@@ -299,8 +283,9 @@ fn functions(args: &FunctionsArgs, io: &mut Io<'_>) -> i32 {
         text.push_str(&format!("  {}\n      {}\n", f.signature, f.doc));
     }
     text.push_str(
-        "\nParams are also plain variables. Rhai's own functions (maths, strings, arrays, maps)\n\
-         are available too; there is no clock, file, network or environment access.\n",
+        "\nParams are also plain variables. `/` is exact: `7 / 2` is 3.5 (use `div(7, 2)` for 3).\n\
+         Rhai's own functions (maths, strings, arrays, maps) are available too; there is no\n\
+         clock, file, network or environment access.\n",
     );
     if let Some(model) = &args.model {
         let mut files = DiskFiles::default();

@@ -28,6 +28,7 @@ impl Reader {
     /// An error at `span` in this file.
     pub fn error(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
         let d = Diagnostic::error(message)
+            .code("sroi::model")
             .at(&self.file, span)
             .maybe_help(help);
         self.diagnostics.push(d);
@@ -260,6 +261,7 @@ impl<'n> Fields<'n> {
                 .unwrap_or_else(|| format!("keys allowed here: {}", allowed.join(", ")));
             r.push(
                 Diagnostic::error(format!("unknown key `{key}` in {}", self.what))
+                    .code("sroi::model::unknown-key")
                     .at(&r.file, key_node.span)
                     .label("not a key sroi knows")
                     .help(help),

@@ -80,7 +80,7 @@ pub fn parse_yaml(file: &Arc<SourceFile>) -> Result<Node, Diagnostics> {
         } else {
             "fix the YAML at the marked place; unclosed brackets or quotes, indentation and `key: value` pairs are the usual suspects".to_owned()
         };
-        let mut d = Diagnostic::error(format!("YAML syntax: {}", e.message)).help(help);
+        let mut d = Diagnostic::error(format!("YAML syntax: {}", e.message)).code("sroi::yaml").help(help);
         d = match span {
             Some(span) => d.at(file, span),
             None => {
@@ -570,6 +570,7 @@ impl Stakeholders {
             .unwrap_or_else(|| format!("stakeholders in this model: {}", suggest::one_of(ids)));
         r.push(
             Diagnostic::error(format!("unknown stakeholder `{}`", who.value))
+                .code("sroi::model::unknown-stakeholder")
                 .at(&r.file, who.span)
                 .label("not in `stakeholders`")
                 .help(help),
@@ -583,6 +584,7 @@ fn duplicate(seen: &mut BTreeMap<String, Span>, id: &Located<String>, what: &str
         let (line, _) = r.file.line_col(first.offset);
         r.push(
             Diagnostic::error(format!("duplicate {what} id `{}`", id.value))
+                .code("sroi::model::duplicate-id")
                 .at(&r.file, id.span)
                 .label("used again here")
                 .help(format!(

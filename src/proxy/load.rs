@@ -194,6 +194,7 @@ pub fn load_set(
                 "proxy sets extend each other in a cycle: {}",
                 names.join(" → ")
             ))
+            .code("sroi::proxy-set")
             .help("remove one `extends` so the chain ends at a set that extends nothing");
             if let (Some(file), Some(span)) = named_at.clone() {
                 d = d.at(&file, span).label("this `extends` closes the cycle");
@@ -267,10 +268,13 @@ fn missing_set(
     let message = format!("proxy set `{label}`: {reason} ({shown})");
     match named_at {
         (Some(file), Some(span)) => Diagnostic::error(message)
+            .code("sroi::proxy-set")
             .at(&file, span)
             .label("named here")
             .help(help),
-        _ => Diagnostic::error(message).help(help),
+        _ => Diagnostic::error(message)
+            .code("sroi::proxy-set")
+            .help(help),
     }
 }
 
@@ -286,6 +290,7 @@ fn flatten(chain: Vec<ProxySetFile>) -> Result<ProxySet, Diagnostics> {
                     "proxy set `{}` is in {} but extends `{}`, which is in {}",
                     child.id.value, child.currency.value, parent.id.value, parent.currency.value
                 ))
+                .code("sroi::proxy-set")
                 .at(&child.file, child.currency.span)
                 .help("a set and the sets it extends must share one currency"),
             );
@@ -295,7 +300,9 @@ fn flatten(chain: Vec<ProxySetFile>) -> Result<ProxySet, Diagnostics> {
         return Err(diagnostics);
     }
     let Some(head) = chain.first() else {
-        return Err(Diagnostic::error("empty proxy-set chain").into());
+        return Err(Diagnostic::error("empty proxy-set chain")
+            .code("sroi::proxy-set")
+            .into());
     };
     let (id, name, currency, price_year) = (
         head.id.value.clone(),

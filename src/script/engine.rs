@@ -1,21 +1,27 @@
 //! The sandboxed Rhai engine and the functions sroi gives scripts.
 //!
-//! Exact decimals (`decimal` + `no_float`): `0.1 + 0.2 == 0.3`. No clock (`no_time`),
-//! no files, network or environment (none are registered), `eval` disabled, output
-//! from `print`/`debug` discarded, and limits on everything that can run away.
+//! Exact decimals (`decimal` + `no_float`): `0.1 + 0.2 == 0.3`, and `/` between whole
+//! numbers is exact too (`7 / 2` is `3.5`). No clock (`no_time`), no files, network or
+//! environment (none are registered), `eval` disabled, `print`/`debug` to stderr as
+//! `FILE:LINE: text`, and limits on everything that can run away.
+//!
+//! The engine holds nothing that changes between evaluations: params and proxy values
+//! come from the evaluation running on this thread (`bindings`), so one compiled engine
+//! serves every scenario and every thread.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, NativeCallContext, Position};
 use rust_decimal::Decimal;
 
+use super::bindings::{self, Missing};
 use super::imports::ScriptsResolver;
 use super::tables::{Row, Table};
 use crate::suggest;
 
 /// Limits a script runs within. Each stops a runaway script with an error.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub operations: u64,
     pub call_levels: usize,
@@ -45,19 +51,15 @@ impl Default for Limits {
     }
 }
 
-/// What host functions read: fixed for one load.
+/// What host functions read that is fixed for a compiled model: its evidence tables.
 #[derive(Debug, Default)]
 pub struct HostState {
-    pub params: Arc<RwLock<BTreeMap<String, Decimal>>>,
-    pub proxies: BTreeMap<String, Decimal>,
-    /// The active proxy set's id, for messages.
-    pub proxy_set: String,
     pub tables: BTreeMap<String, Table>,
 }
 
-fn runtime(message: String) -> Box<EvalAltResult> {
-    EvalAltResult::ErrorRuntime(message.into(), Position::NONE).into()
-}
+/// Said when a script's top level (run once, at load) reads a figure that an
+/// evaluation may change.
+const TOP_LEVEL_HELP: &str = "a script's top level runs once when the model is loaded, before any figure is known; read params and proxies inside a function";
 
 /// A host-function error with its own help text (see `errors::plain_words`).
 fn runtime_with_help(message: String, help: String) -> Box<EvalAltResult> {
@@ -84,58 +86,65 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
         .set_strict_variables(false)
         .set_module_resolver(resolver);
     engine.disable_symbol("eval");
+    // `print` and `debug` reach stderr with the place they were called from, never
+    // stdout, so they cannot end up inside a report.
     engine.on_print(|_| {});
-    engine.on_debug(|_, _, _| {});
+    engine.on_debug(|text, source, pos| {
+        eprintln!("{}: {text}", bindings::place(source, pos));
+    });
+    register_print(&mut engine);
+    register_division(&mut engine);
 
     // Params are variables everywhere, inside functions too; a local of the same name wins.
-    let vars = Arc::clone(&state);
     #[allow(deprecated)] // `on_var` is marked volatile, not deprecated.
     engine.on_var(move |name, _, context| {
         if context.scope().contains(name) {
             return Ok(None);
         }
-        Ok(vars
-            .params
-            .read()
-            .ok()
-            .and_then(|p| p.get(name).map(|d| Dynamic::from_decimal(*d))))
+        Ok(bindings::variable(name).map(Dynamic::from_decimal))
     });
 
     register_rows(&mut engine);
 
-    let s = Arc::clone(&state);
     FuncRegistration::new("proxy")
         .with_params_info(["id: &str", "Decimal"])
-        .with_comments(["/// The value of proxy `id` in the active proxy set (after `extends`), so `--proxies` reaches scripts."])
+        .with_comments(["/// The value of proxy `id` in the active proxy set (after `extends` and any `--set proxies.ID=`), so `--proxies` reaches scripts."])
         .register_into_engine(&mut engine, move |id: &str| -> Result<Decimal, Box<EvalAltResult>> {
-            s.proxies.get(id).copied().ok_or_else(|| {
-                if s.proxies.is_empty() {
-                    return runtime_with_help(
-                        format!("proxy(\"{id}\"): the model has no proxy set"),
-                        "add `proxies: uk` (or another set) to the model, or run with `--proxies NAME`".to_owned(),
-                    );
+            bindings::proxy(id).map_err(|(missing, set)| match missing {
+                Missing::TopLevel => runtime_with_help(
+                    format!("proxy(\"{id}\") cannot be read at a script's top level"),
+                    TOP_LEVEL_HELP.to_owned(),
+                ),
+                Missing::Unknown(ids) if ids.is_empty() => runtime_with_help(
+                    format!("proxy(\"{id}\"): the model has no proxy set"),
+                    "add `proxies: uk` (or another set) to the model, or run with `--proxies NAME`".to_owned(),
+                ),
+                Missing::Unknown(ids) => {
+                    let help = suggest::did_you_mean(id, ids.iter().map(String::as_str))
+                        .unwrap_or_else(|| format!("add `{id}` to the proxy set, or use one of its proxies"));
+                    runtime_with_help(format!("unknown proxy `{id}` in set `{set}`"), help)
                 }
-                let help = suggest::did_you_mean(id, s.proxies.keys().map(String::as_str))
-                    .unwrap_or_else(|| format!("add `{id}` to the proxy set, or use one of its proxies"));
-                runtime_with_help(format!("unknown proxy `{id}` in set `{}`", s.proxy_set), help)
             })
         });
 
-    let s = Arc::clone(&state);
     FuncRegistration::new("param")
         .with_params_info(["name: &str", "Decimal"])
         .with_comments(["/// The value of `params` entry `name` (after any `--set`)."])
         .register_into_engine(
             &mut engine,
             move |name: &str| -> Result<Decimal, Box<EvalAltResult>> {
-                let params = s
-                    .params
-                    .read()
-                    .map_err(|_| runtime("params are unavailable".to_owned()))?;
-                params.get(name).copied().ok_or_else(|| {
-                    let help = suggest::did_you_mean(name, params.keys().map(String::as_str))
-                        .unwrap_or_else(|| format!("add `{name}` under `params:` in the model"));
-                    runtime_with_help(format!("the model has no param `{name}`"), help)
+                bindings::param(name).map_err(|missing| match missing {
+                    Missing::TopLevel => runtime_with_help(
+                        format!("param(\"{name}\") cannot be read at a script's top level"),
+                        TOP_LEVEL_HELP.to_owned(),
+                    ),
+                    Missing::Unknown(names) => {
+                        let help = suggest::did_you_mean(name, names.iter().map(String::as_str))
+                            .unwrap_or_else(|| {
+                                format!("add `{name}` under `params:` in the model")
+                            });
+                        runtime_with_help(format!("the model has no param `{name}`"), help)
+                    }
                 })
             },
         );
@@ -166,6 +175,82 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
         );
 
     engine
+}
+
+/// `print(x)` writes `FILE:LINE: x` to stderr. Rhai's own print hook is not told where
+/// it was called from, so sroi's `print` does the writing and the hook stays silent.
+fn register_print(engine: &mut Engine) {
+    FuncRegistration::new("print")
+        .with_params_info(["value: Dynamic", "()"])
+        .with_comments([
+            "/// Write `value` to stderr as `FILE:LINE: value` (never to stdout or a report).",
+        ])
+        .register_into_engine(engine, |ctx: NativeCallContext, value: Dynamic| -> String {
+            let text = if value.is_string() {
+                value
+                    .into_immutable_string()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+            } else {
+                value.to_string()
+            };
+            eprintln!(
+                "{}: {text}",
+                bindings::place(ctx.call_source(), ctx.call_position())
+            );
+            String::new()
+        });
+}
+
+/// `/` between whole numbers is exact, as in a spreadsheet: `7 / 2` is `3.5`. Whole-number
+/// division, where wanted, is `div(7, 2)`. (Rhai's own `/` truncates integers.) So is `x /= 2`.
+fn register_division(engine: &mut Engine) {
+    // Built-in operators on integers would win over registered ones.
+    engine.set_fast_operators(false);
+    engine.register_fn(
+        "/",
+        |a: rhai::INT, b: rhai::INT| -> Result<Decimal, Box<EvalAltResult>> {
+            Decimal::from(a)
+                .checked_div(Decimal::from(b))
+                .map(|q| q.normalize())
+                .ok_or_else(|| {
+                    runtime_with_help(
+                        format!("division by zero: {a} / {b}"),
+                        "check the divisor; it is 0".to_owned(),
+                    )
+                })
+        },
+    );
+    engine.register_fn(
+        "/=",
+        |a: &mut Dynamic, b: rhai::INT| -> Result<(), Box<EvalAltResult>> {
+            let x = match (a.as_int(), a.as_decimal()) {
+                (Ok(i), _) => Decimal::from(i),
+                (_, Ok(d)) => d,
+                _ => {
+                    return Err(runtime_with_help(
+                        format!("`/=` needs a number on the left, not a {}", a.type_name()),
+                        "divide numbers only".to_owned(),
+                    ));
+                }
+            };
+            let q = x.checked_div(Decimal::from(b)).ok_or_else(|| {
+                runtime_with_help(
+                    format!("division by zero: {x} / {b}"),
+                    "check the divisor; it is 0".to_owned(),
+                )
+            })?;
+            *a = Dynamic::from_decimal(q.normalize());
+            Ok(())
+        },
+    );
+    FuncRegistration::new("div")
+        .with_params_info(["a: INT", "b: INT", "INT"])
+        .with_comments(["/// Whole-number division, rounding toward zero: `div(7, 2)` is `3`. (`7 / 2` is `3.5`.)"])
+        .register_into_engine(engine, |a: rhai::INT, b: rhai::INT| -> Result<rhai::INT, Box<EvalAltResult>> {
+            a.checked_div(b)
+                .ok_or_else(|| runtime_with_help(format!("div({a}, {b}): division by zero or overflow"), "check the divisor".to_owned()))
+        });
 }
 
 /// Table rows: read like maps, never copied cell by cell.
@@ -231,7 +316,12 @@ pub struct FunctionDoc {
 pub fn documented_functions() -> Vec<FunctionDoc> {
     let engine = build(
         Arc::new(HostState::default()),
-        ScriptsResolver::new(None, Default::default(), None),
+        ScriptsResolver::new(
+            Arc::new(crate::source::DiskLoader),
+            None,
+            Default::default(),
+            None,
+        ),
         Limits::default(),
     );
     let json = engine.gen_fn_metadata_to_json(false).unwrap_or_default();
@@ -258,8 +348,12 @@ pub fn documented_functions() -> Vec<FunctionDoc> {
                 .collect()
         })
         .unwrap_or_default();
-    // Indexers (`row.col`, `row["col"]`) are operators, documented with `table`.
-    docs.retain(|d| !d.signature.starts_with("index$"));
+    // Indexers (`row.col`, `row["col"]`) are documented with `table`, and operators (the
+    // exact `/`) in the text `sroi functions` prints after the list.
+    docs.retain(|d| {
+        d.signature.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !d.signature.starts_with("index$")
+    });
     docs.sort_by(|a, b| a.signature.cmp(&b.signature));
     docs
 }

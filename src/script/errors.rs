@@ -154,6 +154,7 @@ fn span_in(file: &SourceFile, pos: Position) -> Span {
 pub fn script_parse_error(file: &Arc<SourceFile>, err: &ParseError) -> Diagnostic {
     let message = strip_position(&err.0.to_string());
     Diagnostic::error(format!("script syntax: {message}"))
+        .code("sroi::script::syntax")
         .at(file, span_in(file, err.1))
         .help(
             "fix the Rhai syntax at the marked place; statements end with `;` and blocks use `{ }`",
@@ -163,7 +164,7 @@ pub fn script_parse_error(file: &Arc<SourceFile>, err: &ParseError) -> Diagnosti
 /// A parse error in a YAML expression.
 pub fn expression_parse_error(site: &ExpressionSite, err: &ParseError) -> Diagnostic {
     let message = strip_position(&err.0.to_string());
-    Diagnostic::error(format!("expression syntax: {message}"))
+    Diagnostic::error(format!("expression syntax: {message}")).code("sroi::script::expression")
         .at(&site.file, site.locate(err.1))
         .help("an expression is one Rhai expression after `=`, e.g. `= referrals * 0.6` or `= improved(table(\"survey\"))`")
 }
@@ -233,7 +234,9 @@ pub fn runtime_error(
     let in_expression = site.is_some() && source.is_none();
     let (message, help) = plain_words(e, ctx, in_expression);
     let pos = e.position();
-    let mut d = Diagnostic::error(message).maybe_help(Some(help).filter(|h| !h.is_empty()));
+    let mut d = Diagnostic::error(message)
+        .code("sroi::script::runtime")
+        .maybe_help(Some(help).filter(|h| !h.is_empty()));
     match source.as_ref().and_then(|s| ctx.sources.get(s)) {
         Some(file) => d = d.at(file, span_in(file, pos)),
         None => {

@@ -1,18 +1,20 @@
-//! The script host: compiles a model's script and expressions once per load, then
-//! evaluates expressions as often as asked.
+//! The script host: compiles a model's script and expressions once per load; each
+//! evaluation then calls them with its own params and proxy values (`Bindings`).
 //!
-//! It has two parts. The `Runtime` (engine, the script's module, tables, proxies) depends
-//! only on the script and module files, the CSVs, the proxy values and the literal params;
-//! watch mode reuses it across reloads while those are unchanged. The compiled
-//! expressions belong to one model file and are rebuilt with it.
+//! It has two parts. The `Runtime` (engine, the script's module, tables) depends only on
+//! the script and module files and the CSVs; watch mode reuses it across reloads while
+//! those are unchanged. The compiled expressions belong to one model file and are rebuilt
+//! with it. Neither holds a figure that an evaluation may change, so both are shared,
+//! read-only, by every evaluation on every thread.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use rhai::{AST, Dynamic, Engine, Module, Scope};
 use rust_decimal::Decimal;
 
+use super::bindings::{self, Bindings};
 use super::engine::{self, HostState, Limits};
 use super::errors::{self, ErrorContext, ExpressionSite};
 use super::imports::{ScriptsResolver, Sources, scripts_root};
@@ -20,12 +22,13 @@ use super::tables;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::model::Model;
 use crate::model::number::{self, NumberField, NumberSource};
-use crate::proxy::ProxySet;
 use crate::source::{Files, dir_of, unreadable};
 
 struct Compiled {
     ast: AST,
     site: ExpressionSite,
+    /// `file:line:column` of the expression, for `print` and traces.
+    at: String,
 }
 
 /// A script function the model's script defines, for `explain` and `functions`.
@@ -42,15 +45,11 @@ pub struct ScriptFunction {
 pub struct RuntimeKey {
     script: Option<PathBuf>,
     data: Vec<(String, PathBuf)>,
-    /// Every param name, with its value when it is a literal.
-    params: Vec<(String, Option<Decimal>)>,
-    proxy_set: String,
-    proxies: BTreeMap<String, Decimal>,
-    limits: (u64, usize, usize, usize, usize, usize, usize, usize),
+    limits: Limits,
 }
 
 impl RuntimeKey {
-    pub fn of(model: &Model, proxies: &ProxySet, limits: Limits) -> Self {
+    pub fn of(model: &Model, limits: Limits) -> Self {
         let dir = dir_of(&model.file.path);
         RuntimeKey {
             script: model.script.as_ref().map(|s| dir.join(&s.value)),
@@ -59,27 +58,7 @@ impl RuntimeKey {
                 .iter()
                 .map(|t| (t.name.value.clone(), dir.join(&t.path.value)))
                 .collect(),
-            params: model
-                .params
-                .iter()
-                .map(|p| (p.name.value.clone(), p.value.literal()))
-                .collect(),
-            proxy_set: proxies.id.clone(),
-            proxies: proxies
-                .proxies
-                .iter()
-                .map(|(k, p)| (k.clone(), p.value))
-                .collect(),
-            limits: (
-                limits.operations,
-                limits.call_levels,
-                limits.expression_depth,
-                limits.function_expression_depth,
-                limits.string_size,
-                limits.array_size,
-                limits.map_size,
-                limits.modules,
-            ),
+            limits,
         }
     }
 }
@@ -88,7 +67,6 @@ impl RuntimeKey {
 pub struct Runtime {
     engine: Engine,
     state: Arc<HostState>,
-    params: Arc<RwLock<BTreeMap<String, Decimal>>>,
     sources: BTreeMap<String, Arc<SourceFile>>,
     functions: Vec<ScriptFunction>,
     limits: Limits,
@@ -108,12 +86,7 @@ impl Runtime {
     }
 
     /// Read tables, compile the script and run its top level once.
-    pub fn load(
-        files: &mut dyn Files,
-        model: &Model,
-        proxies: &ProxySet,
-        limits: Limits,
-    ) -> Result<Self, Diagnostics> {
+    pub fn load(files: &mut dyn Files, model: &Model, limits: Limits) -> Result<Self, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
         let model_dir = dir_of(&model.file.path);
         let mut read_files: Vec<(PathBuf, Arc<str>)> = Vec::new();
@@ -137,33 +110,19 @@ impl Runtime {
                         unreadable(&path, "the data table", &e).message,
                         display_path(&path)
                     ))
+                    .code("sroi::script")
                     .at(&model.file, t.path.span)
                     .help("paths in a model are relative to the model file's folder"),
                 ),
             }
         }
-
-        let literal_params: BTreeMap<String, Decimal> = model
-            .params
-            .iter()
-            .filter_map(|p| Some((p.name.value.clone(), p.value.literal()?)))
-            .collect();
-        let params = Arc::new(RwLock::new(literal_params));
-        let state = Arc::new(HostState {
-            params: Arc::clone(&params),
-            proxies: proxies
-                .proxies
-                .iter()
-                .map(|(k, p)| (k.clone(), p.value))
-                .collect(),
-            proxy_set: proxies.id.clone(),
-            tables,
-        });
+        let state = Arc::new(HostState { tables });
 
         let script_path = model.script.as_ref().map(|s| model_dir.join(&s.value));
         let root = script_path.as_deref().map(scripts_root);
         let module_sources: Sources = Arc::new(Mutex::new(BTreeMap::new()));
         let resolver = ScriptsResolver::new(
+            files.loader(),
             root.as_deref(),
             Arc::clone(&module_sources),
             files.recorder(),
@@ -195,6 +154,7 @@ impl Runtime {
                             unreadable(path, "the script", &e).message,
                             display_path(path)
                         ))
+                        .code("sroi::script")
                         .at(&model.file, at)
                         .help("paths in a model are relative to the model file's folder"),
                     );
@@ -208,11 +168,10 @@ impl Runtime {
         let mut runtime = Runtime {
             engine: Engine::new_raw(),
             state,
-            params,
             sources,
             functions,
             limits,
-            key: RuntimeKey::of(model, proxies, limits),
+            key: RuntimeKey::of(model, limits),
             files: read_files,
         };
         // Run the script's top level once: its imports and constants, then its functions
@@ -230,7 +189,7 @@ impl Runtime {
                         &e,
                         None,
                         script.as_deref(),
-                        &runtime.error_context(),
+                        &runtime.error_context(Vec::new()),
                     )
                     .into());
                 }
@@ -249,17 +208,13 @@ impl Runtime {
         }
     }
 
-    fn error_context(&self) -> ErrorContext<'_> {
+    fn error_context(&self, params: Vec<String>) -> ErrorContext<'_> {
         let mut functions: Vec<String> = self.functions.iter().map(|f| f.name.clone()).collect();
         functions.extend(["proxy", "param", "table"].map(String::from));
         ErrorContext {
             sources: &self.sources,
             tables: &self.state.tables,
-            params: self
-                .params
-                .read()
-                .map(|p| p.keys().cloned().collect())
-                .unwrap_or_default(),
+            params,
             functions,
             limits: self.limits,
         }
@@ -295,28 +250,23 @@ pub fn to_decimal(value: &Dynamic) -> Result<Decimal, String> {
 }
 
 impl ScriptHost {
-    /// Read tables, compile the script and every expression, run the script's top level
-    /// once, and evaluate `params` in order. Reports every problem found.
-    pub fn load(
-        files: &mut dyn Files,
-        model: &Model,
-        proxies: &ProxySet,
-    ) -> Result<Self, Diagnostics> {
-        Self::load_reusing(files, model, proxies, Limits::default(), None)
+    /// Read tables, compile the script and every expression, and run the script's top
+    /// level once. Reports every problem found.
+    pub fn load(files: &mut dyn Files, model: &Model) -> Result<Self, Diagnostics> {
+        Self::load_reusing(files, model, Limits::default(), None)
     }
 
     /// As `load`, reusing `previous` runtime when nothing it was built from has changed.
     pub fn load_reusing(
         files: &mut dyn Files,
         model: &Model,
-        proxies: &ProxySet,
         limits: Limits,
         previous: Option<&Arc<Runtime>>,
     ) -> Result<Self, Diagnostics> {
-        let key = RuntimeKey::of(model, proxies, limits);
+        let key = RuntimeKey::of(model, limits);
         let runtime = match previous {
             Some(r) if r.still_fits(&key, files) => Arc::clone(r),
-            _ => Arc::new(Runtime::load(files, model, proxies, limits)?),
+            _ => Arc::new(Runtime::load(files, model, limits)?),
         };
 
         // Compile every expression, to report all syntax errors in one run.
@@ -329,7 +279,8 @@ impl ScriptHost {
             let site = ExpressionSite::new(&model.file, span, text);
             match runtime.engine.compile_expression(text) {
                 Ok(ast) => {
-                    expressions.insert(span.offset, Compiled { ast, site });
+                    let at = model.file.locate(span);
+                    expressions.insert(span.offset, Compiled { ast, site, at });
                 }
                 Err(e) => diagnostics.push(errors::expression_parse_error(&site, &e)),
             }
@@ -337,87 +288,58 @@ impl ScriptHost {
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
-        let host = ScriptHost {
+        Ok(ScriptHost {
             runtime,
             expressions,
-        };
-        // A reused runtime still holds the last load's computed params: start again from
-        // this model's literals, so a param can only see the ones above it.
-        if let Ok(mut params) = host.runtime.params.write() {
-            *params = model
-                .params
-                .iter()
-                .filter_map(|p| Some((p.name.value.clone(), p.value.literal()?)))
-                .collect();
-        }
-
-        // Params in order: each may use the ones before it.
-        for p in &model.params {
-            match &p.value.source {
-                NumberSource::Expression(_) => {
-                    match host.evaluate(&p.value, &format!("params.{}", p.name.value)) {
-                        Ok(value) => host.set_param(&p.name.value, value),
-                        Err(d) => diagnostics.push(d),
-                    }
-                }
-                _ => {
-                    if let Some(value) = p.value.literal() {
-                        host.set_param(&p.name.value, value);
-                    }
-                }
-            }
-        }
-        if diagnostics.has_errors() {
-            return Err(diagnostics);
-        }
-        Ok(host)
+        })
     }
 
-    fn set_param(&self, name: &str, value: Decimal) {
-        if let Ok(mut params) = self.runtime.params.write() {
-            params.insert(name.to_owned(), value);
-        }
-    }
-
-    /// Evaluate one expression field (compiled at load). `what` names the field in
-    /// messages, e.g. `quantity`.
-    pub fn evaluate(&self, field: &NumberField, what: &str) -> Result<Decimal, Diagnostic> {
+    /// Evaluate one expression field (compiled at load) with `bindings` visible to it.
+    /// `what` names the field in messages, e.g. `quantity`. Afterwards `bindings.reads`
+    /// lists the params and proxies it read.
+    pub fn evaluate(
+        &self,
+        field: &NumberField,
+        what: &str,
+        bindings: &mut Bindings,
+    ) -> Result<Decimal, Diagnostic> {
         let Some(compiled) = field.span.and_then(|s| self.expressions.get(&s.offset)) else {
             return Err(Diagnostic::error(
                 "internal: expression was not compiled at load",
             ));
         };
         let runtime = &self.runtime;
-        let value = runtime
-            .engine
-            .eval_ast::<Dynamic>(&compiled.ast)
-            .map_err(|e| {
-                errors::runtime_error(&e, Some(&compiled.site), None, &runtime.error_context())
-            })?;
+        bindings.reads.clear();
+        bindings.site.clone_from(&compiled.at);
+        let value = bindings::with(bindings, || {
+            runtime.engine.eval_ast::<Dynamic>(&compiled.ast)
+        })
+        .map_err(|e| {
+            let params = bindings.params.keys().cloned().collect();
+            errors::runtime_error(
+                &e,
+                Some(&compiled.site),
+                None,
+                &runtime.error_context(params),
+            )
+        })?;
         let text = match &field.source {
             NumberSource::Expression(t) => t.as_str(),
             _ => "",
         };
         let value = to_decimal(&value).map_err(|got| {
             Diagnostic::error(format!("`{what}`: the expression `= {text}` gave {got}"))
+                .code("sroi::script::type")
                 .at(&compiled.site.file, compiled.site.span)
                 .help("an expression in a number field must give a number")
         })?;
         number::check_computed(value, field.kind).map_err(|p| {
             Diagnostic::error(format!("`{what}`: the expression `= {text}` {}", p.message))
+                .code("sroi::script::range")
                 .at(&compiled.site.file, compiled.site.span)
                 .help(p.help)
         })?;
         Ok(value)
-    }
-
-    /// Params after evaluation, by name.
-    pub fn params(&self) -> BTreeMap<String, Decimal> {
-        self.runtime
-            .params
-            .read()
-            .map(|p| p.clone())
-            .unwrap_or_default()
     }
 
     pub fn functions(&self) -> &[ScriptFunction] {

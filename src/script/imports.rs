@@ -11,12 +11,14 @@ use std::sync::{Arc, Mutex};
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
 use crate::diagnostic::SourceFile;
-use crate::source::{MAX_FILE_BYTES, Recorder};
+use crate::source::{Loader, MAX_FILE_BYTES, Recorder};
 
 /// Sources of every script file read, by the name Rhai knows them by, so errors can quote them.
 pub type Sources = Arc<Mutex<BTreeMap<String, Arc<SourceFile>>>>;
 
 pub struct ScriptsResolver {
+    /// Where module files are read from (the same loader as every other file).
+    loader: Arc<dyn Loader>,
     /// Where to note each module file looked for (watch mode follows them).
     recorder: Option<Recorder>,
     /// Modules being loaded right now, outermost first: an import of one of these is a cycle.
@@ -40,11 +42,17 @@ pub fn scripts_root(script: &Path) -> PathBuf {
 }
 
 impl ScriptsResolver {
-    pub fn new(root: Option<&Path>, sources: Sources, recorder: Option<Recorder>) -> Self {
+    pub fn new(
+        loader: Arc<dyn Loader>,
+        root: Option<&Path>,
+        sources: Sources,
+        recorder: Option<Recorder>,
+    ) -> Self {
         ScriptsResolver {
+            root: root.and_then(|r| loader.canonicalize(r).ok()),
+            loader,
             recorder,
             loading: Mutex::new(Vec::new()),
-            root: root.and_then(|r| std::fs::canonicalize(r).ok()),
             shown: root.map(Path::to_path_buf).unwrap_or_default(),
             sources,
             cache: Mutex::new(BTreeMap::new()),
@@ -89,16 +97,19 @@ impl ScriptsResolver {
         {
             seen.insert(self.shown.join(format!("{path}.rhai")));
         }
-        let real = std::fs::canonicalize(&file).map_err(|_| -> Box<EvalAltResult> {
-            EvalAltResult::ErrorModuleNotFound(
-                format!(
-                    "{path} (looked for {})",
-                    crate::diagnostic::display_path(&file)
-                ),
-                pos,
-            )
-            .into()
-        })?;
+        let real = self
+            .loader
+            .canonicalize(&file)
+            .map_err(|_| -> Box<EvalAltResult> {
+                EvalAltResult::ErrorModuleNotFound(
+                    format!(
+                        "{path} (looked for {})",
+                        crate::diagnostic::display_path(&file)
+                    ),
+                    pos,
+                )
+                .into()
+            })?;
         if !real.starts_with(root) {
             return Err(Self::refuse(
                 path,
@@ -161,12 +172,12 @@ impl ScriptsResolver {
         engine: &Engine,
         pos: Position,
     ) -> Result<Shared<Module>, Box<EvalAltResult>> {
-        let meta = std::fs::metadata(file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(Self::refuse(path, "the module file is too large", pos));
-        }
-        let text =
-            std::fs::read_to_string(file).map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
+        let bytes = self
+            .loader
+            .load(file, MAX_FILE_BYTES)
+            .map_err(|e| Self::refuse(path, &e.to_string(), pos))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Self::refuse(path, "the module is not UTF-8 text", pos))?;
         // The same path the recorder noted, so watch mode sees one file, not two names for it.
         let module_path = self.shown.join(format!("{path}.rhai"));
         let shown = crate::diagnostic::display_path(&module_path);

@@ -1,6 +1,7 @@
 //! The Rhai script host (SPEC section 5): expressions in number fields, per-programme
 //! scripts, shared modules under `scripts/`, evidence tables, all sandboxed.
 
+pub mod bindings;
 pub mod engine;
 pub mod errors;
 pub mod host;

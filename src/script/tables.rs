@@ -83,6 +83,7 @@ pub fn read(name: &str, file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
             .and_then(|rest| rest.find('\n'))
             .unwrap_or(0);
         Diagnostic::error(message)
+            .code("sroi::table")
             .at(file, Span::new(offset, end))
             .help(help.to_owned())
     };

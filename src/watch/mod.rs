@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
-use crate::cli::{EXIT_INVALID, Io};
+use crate::console::{EXIT_INVALID, Io};
 use crate::diagnostic::{self, Diagnostic, Diagnostics, Style, display_path};
 use crate::evaluate::{self, Evaluation};
 use crate::project::{self, LoadCache, LoadOptions};
@@ -150,12 +150,12 @@ impl Session {
                 &self.settings.options,
                 &mut self.cache,
             )
-            .and_then(|(p, w)| evaluate::evaluate(&p).map(|e| (e, w)))
-            {
-                Ok((evaluation, mut warnings)) => {
-                    for w in &evaluation.warnings {
-                        warnings.push(Diagnostic::warning(w.clone()).in_file(&self.settings.model));
-                    }
+            .and_then(|(p, mut w)| {
+                let e = evaluate::evaluate(&p)?;
+                w.0.extend(e.warnings.iter().map(|x| x.diagnostic(&p.model.file)));
+                Ok((e, w))
+            }) {
+                Ok((evaluation, warnings)) => {
                     let report = report::render(&evaluation, self.settings.format);
                     Outcome::Good {
                         evaluation: Box::new(evaluation),
@@ -334,7 +334,9 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         Ok(w) => w,
         Err(e) => {
             io.report(&Diagnostics::from(
-                Diagnostic::error(format!("cannot start watching files: {e}")).help("try `--poll`"),
+                Diagnostic::error(format!("cannot start watching files: {e}"))
+                    .code("sroi::watch")
+                    .help("try `--poll`"),
             ));
             return EXIT_INVALID;
         }
