@@ -2,15 +2,16 @@
 //! `reason(asset)`, run in the same sandbox as model scripts (exact decimals, no float,
 //! limits, `eval` disabled, imports confined to the project's `scripts/` folder).
 //!
-//! `compile` is the one place this module touches the model script host: it builds the
-//! engine with `script::engine::build` and reports errors with `script::errors`.
+//! This module is the one place asset rules touch the model script host: `compile`
+//! builds the engine with `script::engine::build`, `Rules::call` binds the register's
+//! params with `script::bindings`, and errors are worded by `script::errors`.
 //! The script is compiled and its top level run once per register; each asset is then
 //! rated by calling its functions, with the asset as a map of its cells (text as
 //! written, blanks `()`), and `responses(asset)` giving that asset's survey rows.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use rhai::{AST, Array, Dynamic, Engine, Map, Module, Scope};
 use rust_decimal::Decimal;
@@ -18,6 +19,7 @@ use rust_decimal::Decimal;
 use super::table::RawTable;
 use super::{Asset, Rating};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span};
+use crate::script::bindings::{self, Bindings};
 use crate::script::engine::{self, HostState, Limits};
 use crate::script::errors::{self, ErrorContext};
 use crate::script::imports::{ScriptsResolver, Sources, scripts_root};
@@ -38,7 +40,8 @@ pub struct Rules {
     /// Script and module sources by the name Rhai knows them by.
     sources: Sources,
     themes: Vec<String>,
-    params: Vec<String>,
+    /// Register params (after `--set`), visible to every rule call.
+    params: BTreeMap<String, Decimal>,
     /// Where each rule function is defined, for errors about what it returned.
     defined: BTreeMap<String, Span>,
     calls: BTreeMap<&'static str, AST>,
@@ -106,11 +109,13 @@ pub fn compile(files: &mut dyn Files, setup: &Setup<'_>) -> Result<Rules, Diagno
     let limits = Limits::default();
     let sources: Sources = Arc::new(Mutex::new(BTreeMap::new()));
     let root = scripts_root(setup.script);
-    let state = Arc::new(HostState {
-        params: Arc::new(RwLock::new(setup.params.clone())),
-        ..HostState::default()
-    });
-    let resolver = ScriptsResolver::new(Some(&root), Arc::clone(&sources), files.recorder());
+    let state = Arc::new(HostState::default());
+    let resolver = ScriptsResolver::new(
+        files.loader(),
+        Some(&root),
+        Arc::clone(&sources),
+        files.recorder(),
+    );
     let mut engine = engine::build(state, resolver, limits);
 
     let responses = Arc::new(responses_by_asset(setup.survey));
@@ -162,7 +167,7 @@ pub fn compile(files: &mut dyn Files, setup: &Setup<'_>) -> Result<Rules, Diagno
         file,
         sources,
         themes: setup.themes.iter().map(|(id, _)| id.clone()).collect(),
-        params: setup.params.keys().cloned().collect(),
+        params: setup.params.clone(),
         defined,
         calls: BTreeMap::new(),
         limits,
@@ -213,7 +218,7 @@ impl Rules {
         let ctx = ErrorContext {
             sources: &sources,
             tables: &BTreeMap::new(),
-            params: self.params.clone(),
+            params: self.params.keys().cloned().collect(),
             functions: vec!["responses".to_owned(), "param".to_owned()],
             limits: self.limits,
         };
@@ -231,29 +236,35 @@ impl Rules {
         };
         let mut scope = Scope::new();
         scope.push_constant("asset", map.clone());
-        self.engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, call)
-            .map(Some)
-            .map_err(|e| {
-                let mut d = self.error(&e, None);
-                // Limits (operations, depth) stop the call without a position: point at
-                // the rule function itself.
-                if d.file.is_none() {
-                    let span = self.defined.get(name).copied().unwrap_or_default();
-                    d = d.at(&self.file, span);
-                }
-                d.message = format!(
-                    "{name}(asset) for asset `{}` ({}): {}",
-                    asset.id, asset.at.shown, d.message
-                );
-                d.help = d.help.map(|h| {
-                    h.replace(
-                        &format!("{name}() called at ?"),
-                        &format!("{name}(asset `{}`)", asset.id),
-                    )
-                });
-                d
-            })
+        // Params reach rules (as variables and `param()`) through this thread's bindings.
+        let mut bound = Bindings {
+            params: self.params.clone(),
+            ..Bindings::default()
+        };
+        bindings::with(&mut bound, || {
+            self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, call)
+        })
+        .map(Some)
+        .map_err(|e| {
+            let mut d = self.error(&e, None);
+            // Limits (operations, depth) stop the call without a position: point at
+            // the rule function itself.
+            if d.file.is_none() {
+                let span = self.defined.get(name).copied().unwrap_or_default();
+                d = d.at(&self.file, span);
+            }
+            d.message = format!(
+                "{name}(asset) for asset `{}` ({}): {}",
+                asset.id, asset.at.shown, d.message
+            );
+            d.help = d.help.map(|h| {
+                h.replace(
+                    &format!("{name}() called at ?"),
+                    &format!("{name}(asset `{}`)", asset.id),
+                )
+            });
+            d
+        })
     }
 
     fn returned(&self, name: &str, asset: &Asset, message: String, help: String) -> Diagnostic {
