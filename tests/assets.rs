@@ -855,3 +855,32 @@ fn run_report_reads_every_file_through_files_for_watch_mode() {
     );
     assert!(broken.unwrap_err().has_errors());
 }
+
+#[test]
+fn half_a_location_is_no_location_with_a_warning() {
+    let (_dir, register) = project_copy("data/half.csv");
+    std::fs::write(
+        register.with_file_name("data").join("half.csv"),
+        "id,name,category,activities,latitude,longitude\na,A,x,,53.8,\nb,B,y,,53.8,-3\n",
+    )
+    .unwrap();
+    let out = sroi(&[
+        "assets",
+        "summary",
+        register.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("asset `a` has only one of latitude and longitude"),
+        "{}",
+        out.stderr
+    );
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        summary["without_location"],
+        json!({"count": 1, "ids": ["a"]})
+    );
+}

@@ -158,15 +158,16 @@ pub fn check(table: &RawTable, out: &mut Diagnostics) -> Vec<Asset> {
                     }
                 }
             },
+            // Without both, an asset has no location; say so, since it is likely a slip.
             (Some(_), None) | (None, Some(_)) => {
-                ok = false;
-                out.push(
-                    row.at
-                        .error(format!(
-                            "asset `{id}` has only one of latitude and longitude"
-                        ))
-                        .help("fill in both, or leave both blank when the location is unknown"),
-                );
+                let mut d = row
+                    .at
+                    .error(format!(
+                        "asset `{id}` has only one of latitude and longitude, so it has no location"
+                    ))
+                    .help("fill in both, or leave both blank when the location is unknown");
+                d.severity = crate::diagnostic::Severity::Warning;
+                out.push(d);
             }
             (None, None) => {}
         }

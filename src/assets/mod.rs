@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span};
 
 pub use register::{LoadOptions, is_register, load};
 pub use report::{Command, Format, Options, run_report};
@@ -51,7 +51,7 @@ pub struct Place {
 impl Place {
     /// An error about this row, quoting it when it is text.
     pub fn error(&self, message: impl Into<String>) -> Diagnostic {
-        let d = Diagnostic::error(message);
+        let d = Diagnostic::error(message).code("sroi::assets::table");
         match &self.file {
             Some(file) => d.at(file, self.span),
             None => {
@@ -124,6 +124,17 @@ impl Mapped {
 pub fn cell<'a>(columns: &[String], asset: &'a Asset, column: &str) -> Option<&'a str> {
     let i = columns.iter().position(|c| c == column)?;
     asset.cells.get(i)?.as_deref()
+}
+
+/// Give diagnostics that have only the generic code this one (`sroi::assets::…`), so
+/// tools reading `code` can tell asset problems apart.
+pub fn coded(mut diagnostics: Diagnostics, code: &'static str) -> Diagnostics {
+    for d in &mut diagnostics.0 {
+        if d.code == "sroi::error" || d.code == "sroi::warning" {
+            d.code = code;
+        }
+    }
+    diagnostics
 }
 
 /// Files a loaded register read (for watch mode).

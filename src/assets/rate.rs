@@ -73,8 +73,8 @@ pub fn rate(register: &Register) -> Result<Vec<Rating>, Diagnostics> {
     for (d, (_, others)) in out.0.iter_mut().zip(&seen) {
         if !others.is_empty() {
             let also = format!(
-                "the same error for {} more: {}",
-                crate::diagnostic::plural(others.len(), "asset"),
+                "the same error for {}: {}",
+                crate::diagnostic::plural(others.len(), "more asset"),
                 others.join(", ")
             );
             d.help = Some(match d.help.take() {
@@ -90,7 +90,7 @@ pub fn rate(register: &Register) -> Result<Vec<Rating>, Diagnostics> {
         )));
     }
     if out.has_errors() {
-        return Err(out);
+        return Err(super::coded(out, "sroi::assets::rule"));
     }
     Ok(ratings)
 }

@@ -88,6 +88,17 @@ pub fn load(
     path: &Path,
     options: &LoadOptions,
 ) -> Result<(Register, Diagnostics), Diagnostics> {
+    const CODE: &str = "sroi::assets::register";
+    load_checked(files, path, options)
+        .map(|(r, w)| (r, super::coded(w, CODE)))
+        .map_err(|d| super::coded(d, CODE))
+}
+
+fn load_checked(
+    files: &mut dyn Files,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<(Register, Diagnostics), Diagnostics> {
     let file = files.read(path).map_err(|e| {
         Diagnostics::from(unreadable(path, "the register", &e).help(
             "check the path; registers are YAML files with `kind: asset-register`, e.g. registers/blackpool.yaml",
@@ -260,12 +271,15 @@ fn check_survey(
                     .error(format!("survey response for unknown asset `{id}`"))
                     .maybe_help(suggest::did_you_mean(id, ids.iter().copied()));
                 d.severity = crate::diagnostic::Severity::Warning;
-                out.push(d);
+                out.push(d.code("sroi::assets::survey"));
             }
             None => {
                 let mut d = row.at.error("survey response without an asset id");
                 d.severity = crate::diagnostic::Severity::Warning;
-                out.push(d.help("fill in the `asset` column, or remove the row"));
+                out.push(
+                    d.code("sroi::assets::survey")
+                        .help("fill in the `asset` column, or remove the row"),
+                );
             }
         }
     }

@@ -253,6 +253,34 @@ impl Rules {
                 let span = self.defined.get(name).copied().unwrap_or_default();
                 d = d.at(&self.file, span);
             }
+            // A misspelt column: suggest from the asset's own columns (the script host
+            // only knows model tables).
+            if let Some(column) = d
+                .message
+                .strip_prefix("no column or property `")
+                .and_then(|m| m.strip_suffix('`'))
+            {
+                let columns: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+                let listing = format!(
+                    "the asset's columns are: {}; a survey row's are those of the survey table",
+                    columns.join(", ")
+                );
+                let chain = d.help.as_deref().and_then(|h| {
+                    h.lines()
+                        .find(|l| l.starts_with("call chain:"))
+                        .map(str::to_owned)
+                });
+                let help = match crate::suggest::did_you_mean(column, columns.iter().copied()) {
+                    Some(near) => format!("{near} ({listing})"),
+                    None => format!(
+                        "{listing}. Check with `\"{column}\" in asset` when a column may be missing"
+                    ),
+                };
+                d.help = Some(match chain {
+                    Some(c) => format!("{help}\n{c}"),
+                    None => help,
+                });
+            }
             d.message = format!(
                 "{name}(asset) for asset `{}` ({}): {}",
                 asset.id, asset.at.shown, d.message
