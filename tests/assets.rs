@@ -884,3 +884,41 @@ fn half_a_location_is_no_location_with_a_warning() {
         json!({"count": 1, "ids": ["a"]})
     );
 }
+
+#[test]
+fn a_register_held_in_memory_runs_through_the_loader() {
+    // Every text file (register, table, survey, script, module) comes through the loader;
+    // nothing here exists on disk.
+    let loader = sroi::source::MemoryLoader::default()
+        .with("mem/registers/r.yaml", "sroi: 1\nkind: asset-register\nid: mem\nname: In memory\nassets: data/a.csv\nsurvey: data/s.csv\nscript: ../scripts/assets/r.rhai\n")
+        .with("mem/registers/data/a.csv", "id,name,category\nx,X,choir\ny,Y,park\n")
+        .with("mem/registers/data/s.csv", "asset,said\nx,good\nx,great\n")
+        .with("mem/scripts/assets/r.rhai", "import \"lib/m\" as m;\nfn themes(asset) { m::of(asset) }\nfn score(asset) { responses(asset).len() }\n")
+        .with("mem/scripts/lib/m.rhai", "fn of(asset) { if asset.category == \"choir\" { [\"social\"] } else { [] } }\n");
+    let mut files = sroi::source::DiskFiles::new(std::sync::Arc::new(loader));
+    let options = sroi::assets::Options {
+        set: Vec::new(),
+        format: sroi::assets::Format::Json,
+    };
+    let text = sroi::assets::run_report(
+        &mut files,
+        Path::new("mem/registers/r.yaml"),
+        &sroi::assets::Command::Select { top: 5 },
+        &options,
+    )
+    .unwrap_or_else(|d| {
+        panic!(
+            "{}",
+            sroi::diagnostic::render(&d, sroi::diagnostic::Style::Plain)
+        )
+    });
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let got: Vec<(&str, &str)> = v["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["score"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [("x", "2"), ("y", "0")]);
+    assert_eq!(v["selected"][0]["themes"], json!(["social"]));
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
-use crate::source::dir_of;
+use crate::source::{Loader, dir_of};
 
 /// A table named in the register: the resolved file and, for xlsx and GeoPackage, the
 /// sheet or layer after `#`.
@@ -23,33 +23,37 @@ pub struct TableTarget {
 /// Resolves paths written in the register, relative to its folder and confined to the
 /// project: the folder that holds the register's folder.
 pub struct Resolver {
+    loader: Arc<dyn Loader>,
     dir: PathBuf,
     project: Option<PathBuf>,
     file: Arc<SourceFile>,
 }
 
 impl Resolver {
-    pub fn new(register: &Path, file: &Arc<SourceFile>) -> Self {
+    pub fn new(loader: Arc<dyn Loader>, register: &Path, file: &Arc<SourceFile>) -> Self {
         let dir = dir_of(register);
         let base = if dir.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {
             dir.clone()
         };
-        let project = std::fs::canonicalize(&base)
+        let project = loader
+            .canonicalize(&base)
             .ok()
             .map(|d| d.parent().map_or(d.clone(), Path::to_path_buf));
         Resolver {
+            loader,
             dir,
             project,
             file: Arc::clone(file),
         }
     }
 
-    /// The path, if it names an existing regular file inside the project; otherwise why not.
+    /// The path, if it names an existing file inside the project; otherwise why not.
+    /// (Reading it refuses anything but a regular file.)
     fn check(&self, written: &str) -> Result<PathBuf, String> {
         let path = self.dir.join(written);
-        let real = std::fs::canonicalize(&path).map_err(|_| {
+        let real = self.loader.canonicalize(&path).map_err(|_| {
             format!(
                 "does not exist (looked for {})",
                 crate::diagnostic::display_path(&path)
@@ -62,9 +66,6 @@ impl Resolver {
                 "resolves outside the project (the folder holding the register's folder), so sroi will not read it"
                     .to_owned(),
             );
-        }
-        if !real.is_file() {
-            return Err("is not a regular file".to_owned());
         }
         Ok(path)
     }

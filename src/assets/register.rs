@@ -121,7 +121,7 @@ fn load_checked(
     let Some(fields) = fields else {
         return Err(out);
     };
-    let resolver = Resolver::new(path, &file);
+    let resolver = Resolver::new(files.loader(), path, &file);
     let mut used = vec![path.to_path_buf()];
 
     let raw = fields

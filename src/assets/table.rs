@@ -13,6 +13,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path}
 use crate::source::{Files, unreadable};
 
 /// Largest workbook or GeoPackage read (CSV goes through `Files`, which has its own cap).
+/// Workbooks are read through the loader; SQLite needs a file, so a GeoPackage is
+/// opened on disk, read-only, after checking it is a regular file of at most this size.
 pub const MAX_BINARY_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
@@ -50,8 +52,11 @@ pub fn read(files: &mut dyn Files, target: &TableTarget) -> Result<RawTable, Dia
     match extension(&target.path).as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" => {
             record(files, target);
-            check_size(target)?;
-            read_workbook(target).map_err(Diagnostics::from)
+            let bytes = files
+                .loader()
+                .load(&target.path, MAX_BINARY_BYTES)
+                .map_err(|e| Diagnostics::from(unreadable(&target.path, "the workbook", &e)))?;
+            read_workbook(target, bytes).map_err(Diagnostics::from)
         }
         "gpkg" => {
             record(files, target);
@@ -89,6 +94,13 @@ fn record(files: &mut dyn Files, target: &TableTarget) {
 fn check_size(target: &TableTarget) -> Result<(), Diagnostics> {
     let meta = std::fs::metadata(&target.path)
         .map_err(|e| Diagnostics::from(unreadable(&target.path, "the table", &e)))?;
+    if !meta.is_file() {
+        return Err(
+            Diagnostic::error(format!("`{}` is not a regular file", target.written))
+                .at(&target.file, target.span)
+                .into(),
+        );
+    }
     if meta.len() > MAX_BINARY_BYTES {
         return Err(Diagnostic::error(format!(
             "`{}` is {} bytes; sroi reads workbooks and GeoPackages of at most {MAX_BINARY_BYTES} bytes",
@@ -223,15 +235,15 @@ fn workbook_cell(data: &Data) -> Option<String> {
     }
 }
 
-fn read_workbook(target: &TableTarget) -> Result<RawTable, Diagnostic> {
+fn read_workbook(target: &TableTarget, bytes: Vec<u8>) -> Result<RawTable, Diagnostic> {
     let shown = display_path(&target.path);
     let fail = |message: String| {
         Diagnostic::error(format!("cannot read `{}`: {message}", target.written))
             .at(&target.file, target.span)
             .help("tables are CSV, xlsx (`file.xlsx` or `file.xlsx#Sheet`) or GeoPackage (`file.gpkg#layer`)")
     };
-    let mut workbook =
-        calamine::open_workbook_auto(&target.path).map_err(|e| fail(e.to_string()))?;
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| fail(e.to_string()))?;
     let names = workbook.sheet_names();
     let sheet = match &target.part {
         Some(part) => {
