@@ -39,6 +39,8 @@ pub struct Project {
     pub model: Model,
     pub proxies: ProxySet,
     pub host: ScriptHost,
+    /// The price year and deflator every proxy was rebased to (SPEC section 8), if any.
+    pub prices: Option<crate::prices::PriceBasis>,
     /// Every file loading read, for watch mode.
     pub files: Vec<PathBuf>,
     /// The active set's proxy values by id, as scripts see them before any override.
@@ -101,7 +103,7 @@ pub fn load_cached(
         return Err(diagnostics);
     };
 
-    let proxies = match proxy_set(files, &model, options, cache) {
+    let mut proxies = match proxy_set(files, &model, options, cache) {
         Ok(set) => Some(set),
         Err(d) => {
             diagnostics.extend(d);
@@ -111,6 +113,8 @@ pub fn load_cached(
     if let Some(set) = &proxies {
         check_against_set(&model, set, options, &mut diagnostics);
     }
+    // Rebase before `proxy_values` is taken, so `proxy("id")` in rules sees rebased values.
+    let prices = crate::prices::apply(files, &model, proxies.as_mut(), &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
@@ -129,6 +133,7 @@ pub fn load_cached(
     let mut used: Vec<PathBuf> = vec![file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
     used.extend(host.files().cloned());
+    used.extend(prices.iter().map(|p| p.deflator.file.path.clone()));
     let proxy_values = proxies
         .proxies
         .iter()
@@ -150,6 +155,7 @@ pub fn load_cached(
             model,
             proxies,
             host,
+            prices,
             files: used,
             proxy_values,
             stakeholder_index,

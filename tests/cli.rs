@@ -65,12 +65,15 @@ fn csv_has_one_row_per_outcome_then_totals_all_the_same_width() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert!(rows.iter().all(|r| r.len() == width));
     let firsts: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
-    let tail = &firsts[firsts.len() - 6..];
+    let tail = &firsts[firsts.len() - 9..];
     assert_eq!(
         tail,
         [
             "total",
             "investment",
+            "investment_face_value",
+            "investment_year_1",
+            "investment_year_1_present_value",
             "net_present_value",
             "ratio",
             "net_ratio",

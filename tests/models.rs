@@ -172,12 +172,18 @@ fn arts_for_health_figures_match_a_count_by_hand() {
             .unwrap()["value"]
             .clone()
     };
-    // Volunteer time = hours × the active set's volunteer_hour: --proxies reaches the script.
+    // Volunteer time = hours × the active set's volunteer_hour: --proxies reaches the script,
+    // and the script sees the value rebased to the model's price year (2022 pay in 2014
+    // prices: × GDP deflator 2014 / 2022 = 83.0 / 100.0).
     let rate = |s: &str| s.parse::<Decimal>().unwrap();
-    assert_eq!(volunteer_input(&uk), crate_money(hours * rate("16.30")));
+    let to_2014 = rate("83.0") / rate("100.0");
+    assert_eq!(
+        volunteer_input(&uk),
+        crate_money(hours * rate("16.30") * to_2014)
+    );
     assert_eq!(
         volunteer_input(&figures(&["--proxies", "london"])),
-        crate_money(hours * rate("20.08"))
+        crate_money(hours * rate("20.08") * to_2014)
     );
     // And a param reaches the rules: a higher threshold counts fewer people.
     let stricter = figures(&["--set", "wemwbs_threshold=6"]);

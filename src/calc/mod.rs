@@ -37,6 +37,31 @@ pub struct OutcomeFigures {
     pub stakeholder: usize,
 }
 
+/// One input: money spent at the start of programme year `year` (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputFigures {
+    pub value: Decimal,
+    /// Programme year, at least 1; year-1 money is taken at face value.
+    pub year: u32,
+}
+
+impl InputFigures {
+    /// Money spent in year 1.
+    pub fn year_one(value: Decimal) -> Self {
+        InputFigures { value, year: 1 }
+    }
+}
+
+/// The investment made in one programme year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvestmentYear {
+    /// Sum of the inputs of this year, at face value.
+    pub face_value: Decimal,
+    /// 1 / (1 + r)^(year − 1), whatever the convention.
+    pub factor: Decimal,
+    pub present_value: Decimal,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutcomeValue {
     pub impact: Decimal,
@@ -59,7 +84,14 @@ pub struct Results {
     pub factors: Vec<Decimal>,
     pub outcomes: Vec<OutcomeValue>,
     pub stakeholders: Vec<StakeholderValue>,
+    /// I: the present value of every input (SPEC section 7).
     pub investment: Decimal,
+    /// Σ input values as written, undiscounted.
+    pub investment_face_value: Decimal,
+    /// Years 1..=the last year with an input (empty when there are no inputs).
+    pub investment_by_year: Vec<InvestmentYear>,
+    /// Each input's present value, in the order given.
+    pub input_present_values: Vec<Decimal>,
     pub total_impact: Decimal,
     pub total_present_value: Decimal,
     pub net_present_value: Decimal,
@@ -67,7 +99,7 @@ pub struct Results {
     pub ratio: Option<Decimal>,
     /// NPV / I; absent when I = 0.
     pub net_ratio: Option<Decimal>,
-    /// I / (Σ impact / 12); absent when Σ impact ≤ 0.
+    /// I / (Σ impact / 12), I being the present value of investment; absent when Σ impact ≤ 0.
     pub payback_months: Option<Decimal>,
 }
 
@@ -118,6 +150,81 @@ pub fn discount_factors(settings: Settings, horizon: u32) -> Option<Vec<Decimal>
     Some(factors)
 }
 
+/// The factor for money spent at the start of programme year `year`: 1 / (1 + r)^(year − 1).
+/// Year-1 money is at face value under either convention, as in section 4.
+pub fn investment_factor(rate: Decimal, year: u32) -> Option<Decimal> {
+    let growth = Decimal::ONE.checked_add(rate)?;
+    let mut power = Decimal::ONE;
+    for _ in 1..year {
+        power = power.checked_mul(growth)?;
+    }
+    Decimal::ONE.checked_div(power)
+}
+
+/// H: the largest s + D over the outcomes and the largest input year.
+pub fn horizon(outcomes: &[OutcomeFigures], inputs: &[InputFigures]) -> u32 {
+    let outcome_end = outcomes
+        .iter()
+        .map(|o| o.offset.saturating_add(o.duration))
+        .max()
+        .unwrap_or(0);
+    let input_end = inputs.iter().map(|i| i.year).max().unwrap_or(0);
+    outcome_end.max(input_end)
+}
+
+/// The investment, discounted and as written.
+struct Investment {
+    present_value: Decimal,
+    face_value: Decimal,
+    by_year: Vec<InvestmentYear>,
+    /// Each input's present value, in order.
+    each: Vec<Decimal>,
+}
+
+/// The investment's present value: each input discounted from the start of its year.
+fn investment(rate: Decimal, inputs: &[InputFigures]) -> Result<Investment, CalcError> {
+    let total = |what| CalcError::Total { what };
+    let last = inputs.iter().map(|i| i.year).max().unwrap_or(0);
+    let mut by_year = Vec::with_capacity(usize::try_from(last).unwrap_or(0));
+    for year in 1..=last {
+        by_year.push(InvestmentYear {
+            face_value: Decimal::ZERO,
+            factor: investment_factor(rate, year).ok_or(total("investment discount factor"))?,
+            present_value: Decimal::ZERO,
+        });
+    }
+    let mut face = Decimal::ZERO;
+    let mut pv = Decimal::ZERO;
+    let mut each = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let index = usize::try_from(input.year.saturating_sub(1)).unwrap_or(usize::MAX);
+        let Some(year) = by_year.get_mut(index) else {
+            return Err(total("investment year"));
+        };
+        let present = input
+            .value
+            .checked_mul(year.factor)
+            .ok_or(total("investment"))?;
+        year.face_value = year
+            .face_value
+            .checked_add(input.value)
+            .ok_or(total("investment"))?;
+        year.present_value = year
+            .present_value
+            .checked_add(present)
+            .ok_or(total("investment"))?;
+        face = face.checked_add(input.value).ok_or(total("investment"))?;
+        pv = pv.checked_add(present).ok_or(total("investment"))?;
+        each.push(present);
+    }
+    Ok(Investment {
+        present_value: pv,
+        face_value: face,
+        by_year,
+        each,
+    })
+}
+
 /// Value of one outcome in each year 1..=horizon.
 pub fn yearly_values(o: &OutcomeFigures, impact: Decimal, horizon: u32) -> Option<Vec<Decimal>> {
     let keep = Decimal::ONE.checked_sub(o.drop_off)?;
@@ -140,15 +247,11 @@ pub fn yearly_values(o: &OutcomeFigures, impact: Decimal, horizon: u32) -> Optio
 pub fn evaluate(
     settings: Settings,
     outcomes: &[OutcomeFigures],
-    inputs: &[Decimal],
+    inputs: &[InputFigures],
     stakeholder_count: usize,
 ) -> Result<Results, CalcError> {
     let total = |what| CalcError::Total { what };
-    let horizon = outcomes
-        .iter()
-        .map(|o| o.offset.saturating_add(o.duration))
-        .max()
-        .unwrap_or(0);
+    let horizon = horizon(outcomes, inputs);
     let factors = discount_factors(settings, horizon).ok_or(total("discount factor"))?;
 
     let mut values = Vec::with_capacity(outcomes.len());
@@ -184,10 +287,12 @@ pub fn evaluate(
         });
     }
 
-    let investment = inputs
-        .iter()
-        .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v))
-        .ok_or(total("investment"))?;
+    let Investment {
+        present_value: investment,
+        face_value: investment_face_value,
+        by_year: investment_by_year,
+        each: input_present_values,
+    } = investment(settings.discount_rate, inputs)?;
     let npv = total_pv
         .checked_sub(investment)
         .ok_or(total("net present value"))?;
@@ -231,6 +336,9 @@ pub fn evaluate(
         outcomes: values,
         stakeholders,
         investment,
+        investment_face_value,
+        investment_by_year,
+        input_present_values,
         total_impact,
         total_present_value: total_pv,
         net_present_value: npv,

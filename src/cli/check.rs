@@ -14,6 +14,7 @@ use crate::source::{DiskFiles, Files, unreadable};
 enum FileKind {
     Model,
     ProxySet,
+    Deflator,
 }
 
 fn kind_of(files: &mut DiskFiles, path: &Path) -> FileKind {
@@ -42,6 +43,9 @@ fn kind_of(files: &mut DiskFiles, path: &Path) -> FileKind {
     if keys.iter().any(|k| model_only.contains(k)) {
         return FileKind::Model;
     }
+    if keys.contains(&"index") {
+        return FileKind::Deflator;
+    }
     let set_like = keys.iter().any(|k| {
         ["proxies", "extends", "price_year"].contains(k)
             || crate::suggest::closest(k, ["proxies", "extends"]).is_some()
@@ -60,6 +64,7 @@ pub fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
         let mut files = DiskFiles::default();
         let result = match kind_of(&mut files, path) {
             FileKind::ProxySet => check_set(&mut files, path),
+            FileKind::Deflator => check_deflator(&mut files, path),
             FileKind::Model => check_model(&mut files, path, args),
         };
         if args.format == CheckFormat::Json {
@@ -143,6 +148,24 @@ fn check_set(files: &mut DiskFiles, path: &Path) -> Result<(String, Diagnostics)
             "proxy set, {} proxies, chain {}",
             set.proxies.len(),
             set.chain.join(" → ")
+        ),
+        Diagnostics::default(),
+    ))
+}
+
+fn check_deflator(
+    files: &mut DiskFiles,
+    path: &Path,
+) -> Result<(String, Diagnostics), Diagnostics> {
+    let file = files
+        .read(path)
+        .map_err(|e| Diagnostics::from(unreadable(path, "the deflator series", &e)))?;
+    let series = crate::proxy::deflator::read_deflator(&file)?;
+    Ok((
+        format!(
+            "deflator series, {} years ({})",
+            series.index.len(),
+            series.coverage()
         ),
         Diagnostics::default(),
     ))

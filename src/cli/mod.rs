@@ -2,6 +2,8 @@
 
 mod assets;
 mod check;
+mod schema;
+mod verify;
 
 use std::io::{IsTerminal, Write};
 
@@ -41,6 +43,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
     Functions(FunctionsArgs),
+    /// Re-run a receipt's command and check every file and figure still matches.
+    Verify(verify::VerifyArgs),
+    /// Print the JSON Schema of a file kind (for editors and CI).
+    Schema(schema::SchemaArgs),
     /// Asset registers: check, list, summary, select, diff, export.
     Assets(assets::AssetsArgs),
 }
@@ -109,6 +115,10 @@ pub struct RunArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Also write a receipt: the SHA-256 of every file read, the command line and the
+    /// headline figures, for `sroi verify`.
+    #[arg(long, value_name = "FILE.json")]
+    pub receipt: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -161,7 +171,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let argv: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(err) => {
             let text = if io.style == Style::Color {
@@ -179,7 +190,7 @@ where
         }
     };
     match cli.command {
-        Command::Run(args) => run_model(&args, io),
+        Command::Run(args) => run_model(&args, &argv, io),
         Command::Check(args) => check::check(&args, io),
         Command::Explain(args) => explain(&args, io),
         Command::Watch(args) => crate::watch::run(
@@ -195,6 +206,8 @@ where
             io,
         ),
         Command::Functions(args) => functions(&args, io),
+        Command::Verify(args) => verify::verify(&args, io),
+        Command::Schema(args) => schema::print(&args, io),
         Command::Assets(args) => assets::run(&args, io),
     }
 }
@@ -205,8 +218,17 @@ fn load_and_evaluate(
     options: &ModelOptions,
     io: &mut Io<'_>,
 ) -> Option<(Project, Evaluation)> {
-    let mut files = DiskFiles::default();
-    let (project, warnings) = match project::load(&mut files, model, &options.load_options()) {
+    load_and_evaluate_with(&mut DiskFiles::default(), model, options, io)
+}
+
+/// As `load_and_evaluate`, reading through `files` (which then records what was read).
+fn load_and_evaluate_with(
+    files: &mut DiskFiles,
+    model: &std::path::Path,
+    options: &ModelOptions,
+    io: &mut Io<'_>,
+) -> Option<(Project, Evaluation)> {
+    let (project, warnings) = match project::load(files, model, &options.load_options()) {
         Ok(loaded) => loaded,
         Err(d) => {
             io.report(&d);
@@ -244,9 +266,18 @@ fn emit(io: &mut Io<'_>, text: &str) -> i32 {
     0
 }
 
-fn run_model(args: &RunArgs, io: &mut Io<'_>) -> i32 {
-    match load_and_evaluate(&args.model, &args.options, io) {
-        Some((_, evaluation)) => emit(io, &report::render(&evaluation, args.format)),
+fn run_model(args: &RunArgs, argv: &[std::ffi::OsString], io: &mut Io<'_>) -> i32 {
+    let mut files = DiskFiles::default();
+    match load_and_evaluate_with(&mut files, &args.model, &args.options, io) {
+        Some((_, evaluation)) => {
+            let report = report::render(&evaluation, args.format);
+            if let Some(path) = &args.receipt
+                && let Err(code) = verify::write_run_receipt(path, argv, &files, &evaluation, io)
+            {
+                return code;
+            }
+            emit(io, &report)
+        }
         None => EXIT_INVALID,
     }
 }

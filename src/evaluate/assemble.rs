@@ -48,11 +48,14 @@ pub fn evaluation(
         .inputs
         .iter()
         .zip(&figures.inputs)
+        .zip(&results.input_present_values)
         .enumerate()
-        .map(|(i, (input, value))| InputRow {
+        .map(|(i, ((input, f), pv))| InputRow {
             stakeholder: input.stakeholder.value.clone(),
             description: input.description.clone(),
-            value: *value,
+            value: f.value,
+            year: f.year,
+            present_value: *pv,
             origin: origin(Target::Input(i), &input.value),
         })
         .collect();
@@ -75,7 +78,8 @@ pub fn evaluation(
         .enumerate()
     {
         let field = |kind: OutcomeField, n: &NumberField| origin(Target::Outcome(index, kind), n);
-        let (proxy, proxy_origin) = proxy_info(project, scenario, index, o, f.proxy_value);
+        let (mut proxy, proxy_origin) = proxy_info(project, scenario, index, o, f.proxy_value);
+        proxy.rebased = figures.rebased.get(index).cloned().flatten();
         outcomes.push(OutcomeRow {
             id: o.id.value.clone(),
             stakeholder: o.stakeholder.value.clone(),
@@ -88,10 +92,14 @@ pub fn evaluation(
             attribution: f.attribution,
             drop_off: f.drop_off,
             duration: f.duration,
-            start: if f.offset == 0 {
-                Start::During
+            // As written, or the year `--set outcomes.ID.start=…` gave.
+            start: if scenario
+                .outcomes
+                .contains_key(&(index, OutcomeField::Start))
+            {
+                Start::Year(f.offset.saturating_add(1))
             } else {
-                Start::After
+                o.start
             },
             impact: value.impact,
             years: value.years,
@@ -118,7 +126,7 @@ pub fn evaluation(
             investment: inputs
                 .iter()
                 .filter(|i| i.stakeholder == s.id.value)
-                .try_fold(Decimal::ZERO, |acc, i| acc.checked_add(i.value))
+                .try_fold(Decimal::ZERO, |acc, i| acc.checked_add(i.present_value))
                 // Each input is within the total, which did not overflow.
                 .unwrap_or(Decimal::MAX),
             present_value: v.present_value,
@@ -126,7 +134,8 @@ pub fn evaluation(
         })
         .collect();
 
-    let warnings = warnings(model, &outcomes, results.investment, results.payback_months);
+    let mut warnings = warnings(model, &outcomes, results.investment, results.payback_months);
+    warnings.extend(mixed_years(model, &outcomes));
 
     Evaluation {
         model: ModelInfo {
@@ -156,6 +165,9 @@ pub fn evaluation(
         outcomes,
         stakeholders,
         investment: results.investment,
+        investment_face_value: results.investment_face_value,
+        investment_by_year: results.investment_by_year,
+        prices: project.prices.as_ref().map(crate::prices::PriceBasis::info),
         total_impact: results.total_impact,
         total_present_value: results.total_present_value,
         net_present_value: results.net_present_value,
@@ -198,6 +210,7 @@ fn proxy_info(
                 description: p.and_then(|p| p.description.clone()),
                 source: p.map(|p| p.source.clone()).unwrap_or_default(),
                 price_year: p.and_then(|p| p.price_year),
+                rebased: None,
                 set: p.map(|p| p.set.clone()),
             };
             let origin = if overridden || scenario.proxies.contains_key(&id.value) {
@@ -219,6 +232,7 @@ fn proxy_info(
                 description: inline.description.clone(),
                 source: inline.source.clone(),
                 price_year: inline.price_year,
+                rebased: None,
                 set: None,
             };
             let origin = if overridden {
@@ -301,6 +315,28 @@ fn warnings(
         }
     }
     out
+}
+
+/// SPEC section 8's warning for the proxies the outcomes use.
+fn mixed_years(model: &Model, rows: &[OutcomeRow]) -> Option<Warning> {
+    let used: Vec<(String, Option<u16>)> = rows
+        .iter()
+        .map(|o| {
+            let label = o
+                .proxy
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("{} (inline)", o.id));
+            (label, o.proxy.price_year)
+        })
+        .collect();
+    let (message, help) = crate::prices::mixed_years_warning(model, &used)?;
+    Some(Warning {
+        code: "sroi::warning::mixed-price-years",
+        message,
+        help: Some(help),
+        span: None,
+    })
 }
 
 /// An overflow in the arithmetic, located at the outcome (or the model) it concerns.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use super::scenario::{OutcomeField, Scenario};
-use crate::calc::{Convention, OutcomeFigures, Settings};
+use crate::calc::{Convention, InputFigures, OutcomeFigures, Settings};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::number::{self, NumberField, NumberSource};
 use crate::model::{Discounting, ProxyRef};
@@ -23,10 +23,14 @@ pub struct Figures {
     pub settings: Settings,
     /// Params in model order.
     pub params: Vec<Decimal>,
-    pub inputs: Vec<Decimal>,
+    /// Inputs with their programme year (SPEC section 7).
+    pub inputs: Vec<InputFigures>,
     pub outputs: Vec<Decimal>,
     /// Outcomes in model order, as `calc` takes them.
     pub outcomes: Vec<OutcomeFigures>,
+    /// For each outcome, how its proxy value was rebased to the model's price year
+    /// (`None` when the model does not rebase or the scenario set the value).
+    pub rebased: Vec<Option<crate::proxy::deflator::Rebased>>,
 }
 
 /// A rule's last value and what it read to get it.
@@ -116,7 +120,10 @@ impl<'p> Resolver<'p> {
                 Some(v) => Some(*v),
                 None => self.collect(&input.value, "value", &mut problems),
             };
-            inputs.extend(value);
+            inputs.extend(value.map(|value| InputFigures {
+                value,
+                year: input.year,
+            }));
         }
         let mut outputs = Vec::with_capacity(model.outputs.len());
         for o in &model.outputs {
@@ -124,7 +131,9 @@ impl<'p> Resolver<'p> {
         }
 
         let mut outcomes = Vec::with_capacity(model.outcomes.len());
+        let mut rebased = Vec::with_capacity(model.outcomes.len());
         for (index, o) in model.outcomes.iter().enumerate() {
+            let mut proxy_rebased = None;
             let field =
                 |this: &mut Self, f: OutcomeField, n: &NumberField, problems: &mut Diagnostics| {
                     match scenario.outcome(index, f) {
@@ -136,7 +145,16 @@ impl<'p> Resolver<'p> {
                 Some(v) => Some(v),
                 None => match &o.proxy {
                     ProxyRef::Id(id) => match self.bindings.proxies.get(&id.value) {
-                        Some(v) => Some(*v),
+                        Some(v) => {
+                            // Rebased at load (`prices::apply`), unless the scenario set it.
+                            if !scenario.proxies.contains_key(&id.value) {
+                                proxy_rebased = project
+                                    .proxies
+                                    .get(&id.value)
+                                    .and_then(|p| p.rebased.clone());
+                            }
+                            Some(*v)
+                        }
                         None => {
                             // Checked at load; never silently dropped from the totals.
                             problems.push(
@@ -150,9 +168,27 @@ impl<'p> Resolver<'p> {
                             None
                         }
                     },
-                    ProxyRef::Inline(inline) => {
-                        self.collect(&inline.value, "proxy value", &mut problems)
-                    }
+                    ProxyRef::Inline(inline) => self
+                        .collect(&inline.value, "proxy value", &mut problems)
+                        .and_then(|v| {
+                            let rebasing = crate::prices::rebase_inline(
+                                project.prices.as_ref(),
+                                model,
+                                inline,
+                                &o.id.value,
+                                v,
+                            );
+                            match rebasing {
+                                Ok((value, r)) => {
+                                    proxy_rebased = r;
+                                    Some(value)
+                                }
+                                Err(d) => {
+                                    problems.push(d);
+                                    None
+                                }
+                            }
+                        }),
                 },
             };
             let quantity = field(self, OutcomeField::Quantity, &o.quantity, &mut problems);
@@ -195,6 +231,7 @@ impl<'p> Resolver<'p> {
             else {
                 continue;
             };
+            rebased.push(proxy_rebased);
             outcomes.push(OutcomeFigures {
                 quantity,
                 proxy_value,
@@ -230,6 +267,7 @@ impl<'p> Resolver<'p> {
             inputs,
             outputs,
             outcomes,
+            rebased,
         })
     }
 

@@ -30,7 +30,12 @@ pub struct SetInfo {
 pub struct InputRow {
     pub stakeholder: String,
     pub description: String,
+    /// Face value, as written.
     pub value: Decimal,
+    /// Programme year it is spent in (SPEC section 7).
+    pub year: u32,
+    /// value / (1 + r)^(year − 1).
+    pub present_value: Decimal,
     pub origin: Origin,
 }
 
@@ -48,7 +53,11 @@ pub struct ProxyInfo {
     pub unit: Option<String>,
     pub description: Option<String>,
     pub source: String,
+    /// The price year of the value as written.
     pub price_year: Option<u16>,
+    /// When the model rebases: the original value, its year and the factor (`value` is
+    /// then the rebased value).
+    pub rebased: Option<crate::proxy::deflator::Rebased>,
     /// The set that supplied it (after `extends`), or `None` when inline.
     pub set: Option<String>,
 }
@@ -112,7 +121,14 @@ pub struct Evaluation {
     pub outputs: Vec<OutputRow>,
     pub outcomes: Vec<OutcomeRow>,
     pub stakeholders: Vec<StakeholderRow>,
+    /// I: the present value of investment (SPEC section 7).
     pub investment: Decimal,
+    /// Σ input values as written.
+    pub investment_face_value: Decimal,
+    /// Years 1..=the last input year.
+    pub investment_by_year: Vec<crate::calc::InvestmentYear>,
+    /// The price year proxies were rebased to, and the series used (SPEC section 8).
+    pub prices: Option<crate::prices::PriceInfo>,
     pub total_impact: Decimal,
     pub total_present_value: Decimal,
     pub net_present_value: Decimal,

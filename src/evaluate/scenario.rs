@@ -286,16 +286,20 @@ fn target_is_start(target: &Target) -> bool {
     matches!(target, Target::Outcome(_, OutcomeField::Start))
 }
 
-/// `start` is `during` (year 1), `after` (year 2), or the year as a number.
+/// `start` is `during` (year 1), `after` (year 2), or a programme year N (SPEC section 7).
 fn parse_start(text: &str) -> Result<Decimal, number::NumberError> {
+    let whole_year = |v: &Decimal| {
+        v.fract().is_zero() && *v >= Decimal::ONE && *v <= Decimal::from(number::MAX_YEARS)
+    };
     match text.trim() {
         "during" => Ok(Decimal::ONE),
         "after" => Ok(Decimal::TWO),
-        "1" => Ok(Decimal::ONE),
-        "2" => Ok(Decimal::TWO),
-        _ => Err(number::NumberError {
-            message: format!("`{text}` is not a start"),
-            help: "write `during` (valued from year 1) or `after` (from year 2)".to_owned(),
-        }),
+        t => match t.parse::<Decimal>() {
+            Ok(v) if whole_year(&v) => Ok(v),
+            _ => Err(number::NumberError {
+                message: format!("`{text}` is not a start"),
+                help: "write `during` (valued from year 1), `after` (from year 2) or the programme year a cohort starts in, such as `3`".to_owned(),
+            }),
+        },
     }
 }

@@ -29,6 +29,8 @@ const MODEL_KEYS: &[&str] = &[
     "script",
     "discount_rate",
     "discounting",
+    "price_year",
+    "deflator",
     "params",
     "data",
     "stakeholders",
@@ -37,7 +39,7 @@ const MODEL_KEYS: &[&str] = &[
     "outcomes",
 ];
 const STAKEHOLDER_KEYS: &[&str] = &["id", "name", "description"];
-const INPUT_KEYS: &[&str] = &["stakeholder", "description", "value"];
+const INPUT_KEYS: &[&str] = &["stakeholder", "description", "value", "year"];
 const OUTPUT_KEYS: &[&str] = &["description", "quantity", "stakeholder"];
 const OUTCOME_KEYS: &[&str] = &[
     "id",
@@ -146,6 +148,12 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
         Some("start-of-year") => Discounting::StartOfYear,
         _ => Discounting::EndOfYear,
     };
+    let model_price_year = f
+        .optional("price_year")
+        .and_then(|n| price_year(n, r).map(|y| Located::new(y, n.span)));
+    let deflator = f
+        .optional("deflator")
+        .and_then(|n| r.located_text(n, "deflator"));
     let params = f
         .optional("params")
         .map(|n| params(n, r))
@@ -245,6 +253,8 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
             NumberField::default_value(NumberKind::Percent, default_discount_rate())
         }),
         discounting,
+        price_year: model_price_year,
+        deflator,
         params,
         data,
         stakeholders,
@@ -379,11 +389,16 @@ fn input(node: &Node, who: &Stakeholders, r: &mut Reader) -> Option<Input> {
     let value = f
         .required(r, "value")
         .and_then(|n| r.number(n, NumberKind::NonNegative, "value"));
+    let year = match f.optional("year") {
+        Some(n) => super::years::programme_year(n, "year", r),
+        None => Some(1),
+    };
     f.finish(r, INPUT_KEYS);
     Some(Input {
         stakeholder: stakeholder?,
         description: description.unwrap_or_default(),
         value: value?,
+        year: year?,
         span: f_span(node),
     })
 }
@@ -436,13 +451,10 @@ fn outcome(
     let duration = f
         .required(r, "duration")
         .and_then(|n| r.number(n, NumberKind::Years, "duration"));
-    let start = match f
+    let start = f
         .optional("start")
-        .and_then(|n| r.choice(n, "start", &["during", "after"]))
-    {
-        Some("after") => Start::After,
-        _ => Start::During,
-    };
+        .and_then(|n| super::years::start(n, r))
+        .unwrap_or_default();
     let mut percent = |f: &mut Fields<'_>, key: &str| match f.optional(key) {
         Some(n) => r.number(n, NumberKind::Percent, key),
         None => Some(NumberField::default_value(

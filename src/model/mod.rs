@@ -5,6 +5,7 @@ pub mod load;
 pub mod number;
 pub mod types;
 pub mod yaml;
+pub mod years;
 
 pub use load::read_model;
 pub use number::{NumberField, NumberKind, NumberSource};

@@ -60,26 +60,39 @@ impl Discounting {
     }
 }
 
-/// Whether an outcome's first valued year is the activity year or the one after.
+/// An outcome's first valued year: the activity year, the one after, or programme year N
+/// (a later cohort).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Start {
     #[default]
     During,
     After,
+    /// `start: N`, N ≥ 1: the first valued year is year N.
+    Year(u32),
 }
 
 impl Start {
-    pub fn as_str(self) -> &'static str {
+    /// How the start is written: `during`, `after`, or the year number.
+    pub fn label(self) -> String {
         match self {
-            Start::During => "during",
-            Start::After => "after",
+            Start::During => "during".to_owned(),
+            Start::After => "after".to_owned(),
+            Start::Year(n) => n.to_string(),
         }
     }
-    /// SPEC's offset s: 0 for `during`, 1 for `after`.
+    /// In words, for reports: `during`, `after`, `from year 3`.
+    pub fn describe(self) -> String {
+        match self {
+            Start::Year(n) => format!("from year {n}"),
+            other => other.label(),
+        }
+    }
+    /// SPEC's offset s: 0 for `during`, 1 for `after`, N − 1 for year N.
     pub fn offset(self) -> u32 {
         match self {
             Start::During => 0,
             Start::After => 1,
+            Start::Year(n) => n.saturating_sub(1),
         }
     }
 }
@@ -98,6 +111,10 @@ pub struct Model {
     pub script: Option<Located<String>>,
     pub discount_rate: NumberField,
     pub discounting: Discounting,
+    /// `price_year: Y`: the year every proxy value is rebased to (SPEC section 8).
+    pub price_year: Option<Located<u16>>,
+    /// `deflator: NAME|PATH`: the index series used to rebase.
+    pub deflator: Option<Located<String>>,
     pub params: Vec<Param>,
     pub data: Vec<DataTable>,
     pub stakeholders: Vec<Stakeholder>,
@@ -131,6 +148,8 @@ pub struct Input {
     pub stakeholder: Located<String>,
     pub description: String,
     pub value: NumberField,
+    /// Programme year the money is spent in (at its start), 1 when not written.
+    pub year: u32,
     pub span: Span,
 }
 

@@ -158,6 +158,7 @@ fn proxy(id: Located<String>, node: &Node, set_year: Option<u16>, r: &mut Reader
         description,
         source: source?,
         price_year: year.or(set_year),
+        rebased: None,
         set: String::new(),
         file: Arc::clone(&r.file),
     })

@@ -1,5 +1,6 @@
 //! Financial-proxy sets (SPEC section 3): loading, `extends` chains, lookup.
 
+pub mod deflator;
 pub mod load;
 
 use std::collections::BTreeMap;
@@ -33,7 +34,11 @@ pub struct Proxy {
     pub unit: Option<String>,
     pub description: Option<String>,
     pub source: String,
+    /// The price year of `value`: the entry's own, else its set file's.
     pub price_year: Option<u16>,
+    /// When the model rebases (SPEC section 8): the value as written, its price year and
+    /// the factor; `value` is then the rebased value.
+    pub rebased: Option<deflator::Rebased>,
     /// The set that supplied the value (after `extends`).
     pub set: String,
     pub file: Arc<SourceFile>,

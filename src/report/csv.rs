@@ -17,6 +17,9 @@ pub fn render(e: &Evaluation) -> String {
         "proxy_unit",
         "proxy_source",
         "proxy_set",
+        "proxy_price_year",
+        "proxy_original_value",
+        "rebase_factor",
         "deadweight",
         "displacement",
         "attribution",
@@ -28,6 +31,8 @@ pub fn render(e: &Evaluation) -> String {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
+    // Where the impact and the years sit, for the totals row.
+    let impact_column = header.len().saturating_sub(1);
     header.extend(years);
     header.push("present_value".to_owned());
     let width = header.len();
@@ -46,12 +51,26 @@ pub fn render(e: &Evaluation) -> String {
             o.proxy.unit.clone().unwrap_or_default(),
             o.proxy.source.clone(),
             o.proxy.set.clone().unwrap_or_default(),
+            o.proxy
+                .price_year
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+            o.proxy
+                .rebased
+                .as_ref()
+                .map(|r| money(r.original))
+                .unwrap_or_default(),
+            o.proxy
+                .rebased
+                .as_ref()
+                .map(|r| r.factor.normalize().to_string())
+                .unwrap_or_default(),
             o.deadweight.to_string(),
             o.displacement.to_string(),
             o.attribution.to_string(),
             o.drop_off.to_string(),
             o.duration.to_string(),
-            o.start.as_str().to_owned(),
+            o.start.label(),
             money(o.impact),
         ];
         row.extend(o.years.iter().map(|y| money(*y)));
@@ -64,7 +83,7 @@ pub fn render(e: &Evaluation) -> String {
     if let Some(c) = total.first_mut() {
         *c = "total".to_owned();
     }
-    if let Some(c) = total.get_mut(16) {
+    if let Some(c) = total.get_mut(impact_column) {
         *c = money(e.total_impact);
     }
     for (i, _) in (1..=e.horizon).enumerate() {
@@ -75,7 +94,7 @@ pub fn render(e: &Evaluation) -> String {
             .fold(rust_decimal::Decimal::ZERO, |a, v| {
                 a.checked_add(*v).unwrap_or(a)
             });
-        if let Some(c) = total.get_mut(17 + i) {
+        if let Some(c) = total.get_mut(impact_column + 1 + i) {
             *c = money(sum);
         }
     }
@@ -83,8 +102,22 @@ pub fn render(e: &Evaluation) -> String {
         *c = money(e.total_present_value);
     }
     rows.push(total);
-    let measures = [
-        ("investment", Some(money(e.investment))),
+    let mut measures = vec![
+        ("investment".to_owned(), Some(money(e.investment))),
+        (
+            "investment_face_value".to_owned(),
+            Some(money(e.investment_face_value)),
+        ),
+    ];
+    for (i, y) in e.investment_by_year.iter().enumerate() {
+        let year = i.saturating_add(1);
+        measures.push((format!("investment_year_{year}"), Some(money(y.face_value))));
+        measures.push((
+            format!("investment_year_{year}_present_value"),
+            Some(money(y.present_value)),
+        ));
+    }
+    let headline = [
         ("net_present_value", Some(money(e.net_present_value))),
         ("ratio", e.ratio.map(|r| super::fixed(r, 4))),
         ("net_ratio", e.net_ratio.map(|r| super::fixed(r, 4))),
@@ -93,10 +126,11 @@ pub fn render(e: &Evaluation) -> String {
             e.payback_months.map(|p| super::fixed(p, 2)),
         ),
     ];
+    measures.extend(headline.into_iter().map(|(k, v)| (k.to_owned(), v)));
     for (name, value) in measures {
         let mut row = vec![String::new(); width];
         if let Some(c) = row.first_mut() {
-            *c = name.to_owned();
+            *c = name;
         }
         if let Some(c) = row.last_mut() {
             *c = value.unwrap_or_default();

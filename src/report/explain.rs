@@ -42,6 +42,21 @@ pub fn origin_json(origin: &Origin) -> Value {
     }
 }
 
+/// The rebasing of a proxy value, with the index values it used.
+fn rebasing_text(r: &crate::proxy::deflator::Rebased, cur: &str) -> String {
+    format!(
+        "                rebased from {from} prices: {orig} × index {to} / index {from} = {v} × {it} / {if_} (factor {factor}) = {new}\n",
+        from = r.from_year,
+        to = r.price_year,
+        orig = cash(r.original, cur),
+        v = plain(r.original),
+        it = plain(r.index_to),
+        if_ = plain(r.index_from),
+        factor = fixed(r.factor, 6),
+        new = cash(r.rebased, cur),
+    )
+}
+
 fn factor_words(e: &Evaluation, year: usize) -> String {
     let power = match e.discounting {
         Discounting::EndOfYear => year,
@@ -68,9 +83,13 @@ fn outcome_text(e: &Evaluation, o: &OutcomeRow) -> String {
         .as_deref()
         .map(|u| format!(" {u}"))
         .unwrap_or_default();
+    // The value shown is in the model's price year once rebased.
     let year = o
         .proxy
-        .price_year
+        .rebased
+        .as_ref()
+        .map(|r| r.price_year)
+        .or(o.proxy.price_year)
         .map(|y| format!(", {y} prices"))
         .unwrap_or_default();
     out.push_str(&format!(
@@ -78,6 +97,9 @@ fn outcome_text(e: &Evaluation, o: &OutcomeRow) -> String {
         cash(o.proxy.value, cur),
         origin_text(&g.proxy)
     ));
+    if let Some(r) = &o.proxy.rebased {
+        out.push_str(&rebasing_text(r, cur));
+    }
     out.push_str(&format!("                source: {}\n", o.proxy.source));
     for (name, value, origin) in [
         ("deadweight", o.deadweight, &g.deadweight),
@@ -96,13 +118,18 @@ fn outcome_text(e: &Evaluation, o: &OutcomeRow) -> String {
         "  duration      {} year{}, starting {} (first valued year {first})  ({})\n",
         o.duration,
         if o.duration == 1 { "" } else { "s" },
-        o.start.as_str(),
+        o.start.describe(),
         origin_text(&g.duration)
     ));
     out.push_str(&format!(
         "  impact = quantity × proxy × (1 − deadweight) × (1 − displacement) × (1 − attribution)\n         = {} × {} × {} × {} × {} = {}\n",
         plain(o.quantity),
-        money(o.proxy.value),
+        // A rebased value is rarely a whole number of pence: show enough places to redo the sum.
+        if o.proxy.rebased.is_some() {
+            fixed(o.proxy.value, 6)
+        } else {
+            money(o.proxy.value)
+        },
         plain(Decimal::ONE - o.deadweight),
         plain(Decimal::ONE - o.displacement),
         plain(Decimal::ONE - o.attribution),
@@ -165,6 +192,12 @@ pub fn text(e: &Evaluation, only: Option<&str>) -> String {
                 Discounting::StartOfYear => "1 / (1 + r)^(y − 1)",
             }
         ));
+        if let Some(p) = &e.prices {
+            out.push_str(&format!(
+                "  price year {}: every proxy value is rebased to {} prices with deflator `{}` ({}; {}):\n    value × index[{}] / index[price year of the value]\n",
+                p.year, p.year, p.deflator_id, p.deflator_name, p.deflator_source, p.year
+            ));
+        }
         if !e.params.is_empty() {
             out.push_str("\nParams\n");
             for ((name, value), origin) in e.params.iter().zip(&e.param_origins) {
@@ -175,17 +208,27 @@ pub fn text(e: &Evaluation, only: Option<&str>) -> String {
                 ));
             }
         }
-        out.push_str("\nInputs\n");
+        out.push_str(
+            "\nInputs (money spent at the start of year N is multiplied by 1 / (1 + r)^(N − 1))\n",
+        );
         for i in &e.inputs {
             out.push_str(&format!(
-                "  {}: {} {}  ({})\n",
+                "  {}: {} {} in year {}; × 1 / (1 + {})^{} = {}  ({})\n",
                 i.stakeholder,
                 i.description,
                 cash(i.value, cur),
+                i.year,
+                plain(e.discount_rate),
+                i.year.saturating_sub(1),
+                cash(i.present_value, cur),
                 origin_text(&i.origin)
             ));
         }
-        out.push_str(&format!("  investment I = {}\n\n", cash(e.investment, cur)));
+        out.push_str(&format!(
+            "  investment I = Σ present values = {} (face value {})\n\n",
+            cash(e.investment, cur),
+            cash(e.investment_face_value, cur)
+        ));
     }
     for o in e
         .outcomes

@@ -10,6 +10,27 @@ fn opt(value: Option<Decimal>, places: u32) -> Value {
     value.map_or(Value::Null, |v| Value::String(fixed(v, places)))
 }
 
+/// `during` and `after` as words, a programme year as a number.
+fn start(s: crate::model::Start) -> Value {
+    match s {
+        crate::model::Start::Year(n) => json!(n),
+        other => json!(other.label()),
+    }
+}
+
+/// A proxy's rebasing: the value as written, its year, the index values and the factor.
+fn rebased(r: &crate::proxy::deflator::Rebased) -> Value {
+    json!({
+        "original_value": money(r.original),
+        "original_price_year": r.from_year,
+        "price_year": r.price_year,
+        "index_original_year": r.index_from.to_string(),
+        "index_price_year": r.index_to.to_string(),
+        "factor": r.factor.to_string(),
+        "value": money(r.rebased),
+    })
+}
+
 /// The evaluation as a JSON value (also used by `explain --format json`).
 pub fn value(e: &Evaluation) -> Value {
     let stakeholders: Vec<Value> = e
@@ -42,13 +63,14 @@ pub fn value(e: &Evaluation) -> Value {
                     "source": o.proxy.source,
                     "set": o.proxy.set,
                     "price_year": o.proxy.price_year,
+                    "rebased": o.proxy.rebased.as_ref().map(rebased),
                 },
                 "deadweight": o.deadweight.to_string(),
                 "displacement": o.displacement.to_string(),
                 "attribution": o.attribution.to_string(),
                 "drop_off": o.drop_off.to_string(),
                 "duration": o.duration,
-                "start": o.start.as_str(),
+                "start": start(o.start),
                 "impact": money(o.impact),
                 "years": o.years.iter().map(|y| money(*y)).collect::<Vec<_>>(),
                 "present_value": money(o.present_value),
@@ -58,7 +80,7 @@ pub fn value(e: &Evaluation) -> Value {
     let inputs: Vec<Value> = e
         .inputs
         .iter()
-        .map(|i| json!({"stakeholder": i.stakeholder, "description": i.description, "value": money(i.value)}))
+        .map(|i| json!({"stakeholder": i.stakeholder, "description": i.description, "year": i.year, "value": money(i.value), "present_value": money(i.present_value)}))
         .collect();
     let params: Map<String, Value> = e
         .params
@@ -83,7 +105,39 @@ pub fn value(e: &Evaluation) -> Value {
     put("discount_rate", json!(e.discount_rate.to_string()));
     put("discounting", json!(e.discounting.as_str()));
     put("horizon_years", json!(e.horizon));
+    put(
+        "price_year",
+        e.prices.as_ref().map_or(Value::Null, |p| json!(p.year)),
+    );
+    put(
+        "deflator",
+        e.prices.as_ref().map_or(
+            Value::Null,
+            |p| json!({"id": p.deflator_id, "name": p.deflator_name, "source": p.deflator_source}),
+        ),
+    );
     put("investment", json!(money(e.investment)));
+    put(
+        "investment_face_value",
+        json!(money(e.investment_face_value)),
+    );
+    put(
+        "investment_by_year",
+        Value::Array(
+            e.investment_by_year
+                .iter()
+                .enumerate()
+                .map(|(i, y)| {
+                    json!({
+                        "year": i.saturating_add(1),
+                        "value": money(y.face_value),
+                        "factor": y.factor.to_string(),
+                        "present_value": money(y.present_value),
+                    })
+                })
+                .collect(),
+        ),
+    );
     put("total_impact", json!(money(e.total_impact)));
     put("total_present_value", json!(money(e.total_present_value)));
     put("net_present_value", json!(money(e.net_present_value)));

@@ -46,6 +46,12 @@ pub fn heading(e: &Evaluation) -> Vec<String> {
         "Proxy set: {}{chain}{year}; currency {}",
         e.proxy_set.name, e.currency
     ));
+    if let Some(p) = &e.prices {
+        lines.push(format!(
+            "Prices: every proxy value in {} prices, rebased with deflator {} ({})",
+            p.year, p.deflator_id, p.deflator_source
+        ));
+    }
     lines.push(format!(
         "Discount rate {} ({}), horizon {} year{}",
         percent(e.discount_rate),
@@ -69,8 +75,8 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
 
     out.push(Section {
         title: "Inputs".into(),
-        header: strings(&["Stakeholder", "Input", "Value"]),
-        numeric: vec![false, false, true],
+        header: strings(&["Stakeholder", "Input", "Year", "Value", "Present value"]),
+        numeric: vec![false, false, true, true, true],
         rows: e
             .inputs
             .iter()
@@ -78,13 +84,22 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
                 vec![
                     i.stakeholder.clone(),
                     i.description.clone(),
+                    i.year.to_string(),
                     cash(i.value, cur),
+                    cash(i.present_value, cur),
                 ]
             })
             .collect(),
-        footer: vec![vec!["Total".into(), String::new(), cash(e.investment, cur)]],
+        footer: vec![vec![
+            "Total".into(),
+            String::new(),
+            String::new(),
+            cash(e.investment_face_value, cur),
+            cash(e.investment, cur),
+        ]],
         wrap: true,
     });
+    out.push(investment_by_year(e));
 
     if !e.outputs.is_empty() {
         out.push(Section {
@@ -134,7 +149,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
                     percent(o.displacement),
                     percent(o.attribution),
                     percent(o.drop_off),
-                    format!("{} yr, {}", o.duration, o.start.as_str()),
+                    format!("{} yr, {}", o.duration, o.start.describe()),
                     cash(o.impact, cur),
                     cash(o.present_value, cur),
                 ]
@@ -239,11 +254,17 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
                     .as_deref()
                     .map(|s| format!(" [set {s}]"))
                     .unwrap_or_default();
-                let year = o
-                    .proxy
-                    .price_year
-                    .map(|y| format!(", {y} prices"))
-                    .unwrap_or_default();
+                let year = match (&o.proxy.rebased, o.proxy.price_year) {
+                    (Some(r), _) => format!(
+                        ", {} prices ({} in {} prices × {})",
+                        r.price_year,
+                        cash(r.original, cur),
+                        r.from_year,
+                        fixed(r.factor, 6)
+                    ),
+                    (None, Some(y)) => format!(", {y} prices"),
+                    (None, None) => String::new(),
+                };
                 vec![
                     o.id.clone(),
                     o.description.clone(),
@@ -269,7 +290,11 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
                 "Total present value".into(),
                 cash(e.total_present_value, cur),
             ],
-            vec!["Investment".into(), cash(e.investment, cur)],
+            vec!["Investment (present value)".into(), cash(e.investment, cur)],
+            vec![
+                "Investment (face value)".into(),
+                cash(e.investment_face_value, cur),
+            ],
             vec!["Net present value".into(), cash(e.net_present_value, cur)],
             vec![
                 "SROI ratio".into(),
@@ -291,6 +316,36 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
         wrap: false,
     });
     out
+}
+
+/// Investment by programme year: face value, the factor 1 / (1 + r)^(year − 1), and PV.
+fn investment_by_year(e: &Evaluation) -> Section {
+    let cur = e.currency.as_str();
+    Section {
+        title: "Investment by year".into(),
+        header: strings(&["Year", "Invested", "Discount factor", "Present value"]),
+        numeric: vec![true, true, true, true],
+        rows: e
+            .investment_by_year
+            .iter()
+            .enumerate()
+            .map(|(i, y)| {
+                vec![
+                    i.saturating_add(1).to_string(),
+                    cash(y.face_value, cur),
+                    fixed(y.factor, 4),
+                    cash(y.present_value, cur),
+                ]
+            })
+            .collect(),
+        footer: vec![vec![
+            "Total".into(),
+            cash(e.investment_face_value, cur),
+            String::new(),
+            cash(e.investment, cur),
+        ]],
+        wrap: false,
+    }
 }
 
 /// The closing line: the ratio the way analysts say it, e.g.

@@ -1,0 +1,184 @@
+//! `sroi run --receipt FILE.json` writes a receipt; `sroi verify FILE.json` checks it.
+//!
+//! Verify hashes every recorded file again, then re-runs the recorded command line from the
+//! recorded working directory and compares the headline figures. It names every file whose
+//! content changed, every file the re-run reads that the receipt lacks, and every figure
+//! that moved; exit 0 only when everything matches.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser};
+
+use super::{Cli, Command, EXIT_INVALID, Io};
+use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
+use crate::evaluate::{self, Evaluation};
+use crate::project;
+use crate::proxy::SetReference;
+use crate::receipt::{self, Mismatch, Receipt};
+use crate::source::{DiskFiles, MAX_FILE_BYTES};
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A receipt written by `sroi run --receipt`.
+    pub receipt: PathBuf,
+}
+
+/// After a successful `run`: record what it read and found.
+pub fn write_run_receipt(
+    path: &Path,
+    argv: &[OsString],
+    files: &DiskFiles,
+    evaluation: &Evaluation,
+    io: &mut Io<'_>,
+) -> Result<(), i32> {
+    let fail = |io: &mut Io<'_>, why: String| {
+        io.report(&Diagnostics::from(
+            Diagnostic::error(format!("cannot write the receipt: {why}"))
+                .in_file(path)
+                .help("check that the folder exists and is writable"),
+        ));
+        EXIT_INVALID
+    };
+    let dir = match receipt::working_directory() {
+        Ok(dir) => dir,
+        Err(e) => return Err(fail(io, e.to_string())),
+    };
+    let arguments = argv
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let r = Receipt::new("run", arguments, &dir, files, receipt::headline(evaluation));
+    r.write(path).map_err(|e| fail(io, e.to_string()))
+}
+
+fn read_receipt(path: &Path) -> Result<Receipt, Diagnostic> {
+    let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
+    if too_big {
+        return Err(Diagnostic::error("the receipt is larger than sroi reads").in_file(path));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error(format!("cannot read the receipt: {e}"))
+            .in_file(path)
+            .help("give the path of a receipt written by `sroi run --receipt FILE.json`")
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        Diagnostic::error(format!("this is not an sroi receipt: {e}"))
+            .in_file(path)
+            .help("give the path of a receipt written by `sroi run --receipt FILE.json`")
+    })
+}
+
+/// Re-run the receipt's command line as if from its working directory, without changing
+/// this process's directory: relative paths on the command line are joined to it.
+fn rerun(old: &Receipt, dir: &Path) -> Result<Receipt, Diagnostics> {
+    let mut argv: Vec<String> = vec!["sroi".to_owned()];
+    argv.extend(old.arguments.iter().cloned());
+    let cli = Cli::try_parse_from(&argv).map_err(|e| {
+        Diagnostics::from(
+            Diagnostic::error(format!(
+                "the receipt's command line no longer parses: {}",
+                e.kind()
+            ))
+            .help("re-run the command by hand and write a new receipt"),
+        )
+    })?;
+    match cli.command {
+        Command::Run(mut args) => {
+            args.model = dir.join(&args.model);
+            if let Some(p) = &args.options.proxies
+                && let SetReference::Path(path) = SetReference::parse(p)
+            {
+                args.options.proxies = Some(dir.join(path).to_string_lossy().into_owned());
+            }
+            let mut files = DiskFiles::default();
+            let (project, _) =
+                project::load(&mut files, &args.model, &args.options.load_options())?;
+            let evaluation = evaluate::evaluate(&project)?;
+            Ok(Receipt::new(
+                "run",
+                old.arguments.clone(),
+                dir,
+                &files,
+                receipt::headline(&evaluation),
+            ))
+        }
+        _ => Err(Diagnostics::from(
+            Diagnostic::error(format!(
+                "sroi {} cannot re-run `{}` receipts",
+                env!("CARGO_PKG_VERSION"),
+                old.command
+            ))
+            .help("receipts are written by `sroi run --receipt`"),
+        )),
+    }
+}
+
+pub fn verify(args: &VerifyArgs, io: &mut Io<'_>) -> i32 {
+    let old = match read_receipt(&args.receipt) {
+        Ok(r) => r,
+        Err(d) => {
+            io.report(&d.into());
+            return EXIT_INVALID;
+        }
+    };
+    let dir = PathBuf::from(&old.working_directory);
+    let mut text = format!(
+        "receipt {}: `sroi {}` in {}\n",
+        display_path(&args.receipt),
+        old.arguments.join(" "),
+        old.working_directory
+    );
+    if old.sroi_version != env!("CARGO_PKG_VERSION") {
+        text.push_str(&format!(
+            "note     written by sroi {}, verified with sroi {}\n",
+            old.sroi_version,
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    let mut mismatches = receipt::changed_files(&old, &dir);
+    for f in &old.files {
+        let changed = mismatches
+            .iter()
+            .any(|m| matches!(m, Mismatch::File { path, .. } if *path == f.path));
+        if !changed {
+            text.push_str(&format!("ok       {}\n", f.path));
+        }
+    }
+    let mut failed_run = false;
+    match rerun(&old, &dir) {
+        Ok(new) => mismatches.extend(receipt::compare(&old, &new)),
+        Err(d) => {
+            failed_run = true;
+            io.report(&d);
+        }
+    }
+    for m in &mismatches {
+        text.push_str(&format!("{m}\n"));
+    }
+    let verified = mismatches.is_empty() && !failed_run;
+    if verified {
+        text.push_str(&format!(
+            "verified: {} files and {} figures match\n",
+            old.files.len(),
+            old.figures.len()
+        ));
+    } else {
+        let files = mismatches
+            .iter()
+            .filter(|m| !matches!(m, Mismatch::Figure { .. }))
+            .count();
+        let figures = mismatches.len().saturating_sub(files);
+        let mut parts = vec![
+            crate::diagnostic::plural(files, "file"),
+            crate::diagnostic::plural(figures, "figure"),
+        ];
+        if failed_run {
+            parts.push("the command no longer runs".to_owned());
+        }
+        text.push_str(&format!("NOT verified: {} differ\n", parts.join(", ")));
+    }
+    let _ = io.stdout.write_all(text.as_bytes());
+    if verified { 0 } else { EXIT_INVALID }
+}
