@@ -57,11 +57,17 @@ fn text_of(node: &Node) -> Option<String> {
     }
 }
 
+/// A register id: `[a-z0-9-]+`, as model ids.
 fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// A theme id: `[a-z0-9_-]+`.
+fn is_theme_id(text: &str) -> bool {
+    is_id(&text.replace('_', "-"))
 }
 
 pub fn read_fields(file: &Arc<SourceFile>, root: &Node, out: &mut Diagnostics) -> Option<Fields> {
@@ -209,7 +215,7 @@ fn read_themes(
     };
     let mut themes = Vec::new();
     for (k, v) in entries {
-        let Some(id) = text_of(k).filter(|t| is_id(t)) else {
+        let Some(id) = text_of(k).filter(|t| is_theme_id(t)) else {
             out.push(
                 Diagnostic::error("a theme id must be lower-case letters, digits, `-` or `_`")
                     .at(file, k.span)
