@@ -1,5 +1,6 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
+mod assets;
 mod check;
 mod compare;
 mod import;
@@ -53,6 +54,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Compare models side by side, or one model under several proxy sets.
     Compare(compare::CompareArgs),
+    /// Asset registers: check, list, summary, select, diff, export.
+    Assets(assets::AssetsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -217,6 +220,7 @@ where
         Command::Schema(args) => schema::print(&args, io),
         Command::Import(args) => import::import(&args, io),
         Command::Compare(args) => compare::compare(&args, io),
+        Command::Assets(args) => assets::run(&args, io),
     }
 }
 

@@ -1,0 +1,300 @@
+//! `sroi assets …`: asset registers (check, list, summary, select, diff, export).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{EXIT_INVALID, Io, parse_set};
+use crate::assets::report::{self, Command, Export, Filter, Format, Options};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::DiskFiles;
+
+#[derive(Debug, Args)]
+pub struct AssetsArgs {
+    #[command(subcommand)]
+    pub command: AssetsCommand,
+}
+
+/// Formats of reports without a map layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TextFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    Html,
+}
+
+/// Formats of reports that list located assets (adds `geojson`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum MapFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    Html,
+    Geojson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// GeoJSON (RFC 7946) FeatureCollection: every asset.
+    Geojson,
+    /// Open Referral UK / HSDS 3.0 JSON: active assets only.
+    Oruk,
+    /// OGC GeoPackage point layer `assets` (needs --out).
+    Gpkg,
+}
+
+impl From<TextFormat> for Format {
+    fn from(f: TextFormat) -> Self {
+        match f {
+            TextFormat::Table => Format::Table,
+            TextFormat::Json => Format::Json,
+            TextFormat::Csv => Format::Csv,
+            TextFormat::Markdown => Format::Markdown,
+            TextFormat::Html => Format::Html,
+        }
+    }
+}
+
+impl From<MapFormat> for Format {
+    fn from(f: MapFormat) -> Self {
+        match f {
+            MapFormat::Geojson => Format::Geojson,
+            MapFormat::Table => Format::Table,
+            MapFormat::Json => Format::Json,
+            MapFormat::Csv => Format::Csv,
+            MapFormat::Markdown => Format::Markdown,
+            MapFormat::Html => Format::Html,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Register {
+    /// The asset register (YAML, `kind: asset-register`).
+    pub register: PathBuf,
+    /// Override a register `params` entry for this run.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    pub set: Vec<(String, String)>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssetsCommand {
+    /// Validate a register, its tables and rules; exit 0 when valid.
+    Check {
+        #[command(flatten)]
+        register: Register,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextFormat,
+    },
+    /// Every asset (closed ones included) with its themes, score and reason.
+    List {
+        #[command(flatten)]
+        register: Register,
+        /// Only assets serving this theme id.
+        #[arg(long, value_name = "ID")]
+        theme: Option<String>,
+        /// Only assets in this ward.
+        #[arg(long, value_name = "WARD")]
+        ward: Option<String>,
+        /// Only assets of this category.
+        #[arg(long, value_name = "CATEGORY")]
+        category: Option<String>,
+        /// Report format (`geojson`: the assets as a FeatureCollection).
+        #[arg(long, value_enum, default_value_t)]
+        format: MapFormat,
+    },
+    /// Active assets counted by theme × category and by ward, themes served together,
+    /// and assets without location.
+    Summary {
+        #[command(flatten)]
+        register: Register,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextFormat,
+    },
+    /// Active assets ranked by score for SROI evaluation, with reasons and linked models' ratios.
+    Select {
+        #[command(flatten)]
+        register: Register,
+        /// How many assets to select.
+        #[arg(long, value_name = "N", default_value_t = crate::assets::select::DEFAULT_TOP)]
+        top: usize,
+        /// Report format (`geojson`: the assets as a FeatureCollection).
+        #[arg(long, value_enum, default_value_t)]
+        format: MapFormat,
+    },
+    /// Added, closed and changed assets between two waves: `diff REG` (against its
+    /// `baseline:`) or `diff OLD NEW`.
+    Diff {
+        /// REG, or OLD when NEW follows.
+        first: PathBuf,
+        /// NEW.
+        second: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextFormat,
+    },
+    /// Write the assets as GeoJSON, Open Referral UK JSON or a GeoPackage.
+    Export {
+        #[command(flatten)]
+        register: Register,
+        /// What to write.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// The file to write (required for gpkg; text formats go to stdout without it).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Write `text` to `path` whole: a temporary file beside it, then renamed over it.
+fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
+    temp.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    temp.persist(path).map_err(|e| e.error.to_string())?;
+    Ok(())
+}
+
+pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
+    let mut files = DiskFiles::default();
+    let (path, command, options) = match &args.command {
+        AssetsCommand::Export {
+            register,
+            format,
+            out,
+        } => {
+            if *format == ExportFormat::Gpkg && out.is_none() {
+                let _ = writeln!(
+                    io.stderr,
+                    "error: --format gpkg needs --out FILE.gpkg (a GeoPackage is a binary file)"
+                );
+                return 2;
+            }
+            let kind = match format {
+                ExportFormat::Geojson => Export::Geojson,
+                ExportFormat::Oruk => Export::Oruk,
+                ExportFormat::Gpkg => Export::Gpkg,
+            };
+            return match report::export(
+                &mut files,
+                &register.register,
+                kind,
+                out.as_deref(),
+                &register.set,
+            ) {
+                Ok((text, warnings)) => {
+                    io.report(&warnings);
+                    match (text, out) {
+                        (Some(text), None) => super::emit(io, &text),
+                        (Some(text), Some(out)) => match write_atomically(out, &text) {
+                            Ok(()) => 0,
+                            Err(e) => {
+                                io.report(&Diagnostics::from(
+                                    Diagnostic::error(format!("cannot write the export: {e}"))
+                                        .in_file(out),
+                                ));
+                                EXIT_INVALID
+                            }
+                        },
+                        (None, _) => 0,
+                    }
+                }
+                Err(d) => {
+                    io.report(&d);
+                    EXIT_INVALID
+                }
+            };
+        }
+        AssetsCommand::Check { register, format } => (
+            register.register.clone(),
+            Command::Check,
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
+        ),
+        AssetsCommand::List {
+            register,
+            theme,
+            ward,
+            category,
+            format,
+        } => (
+            register.register.clone(),
+            Command::List(Filter {
+                theme: theme.clone(),
+                ward: ward.clone(),
+                category: category.clone(),
+            }),
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
+        ),
+        AssetsCommand::Summary { register, format } => (
+            register.register.clone(),
+            Command::Summary,
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
+        ),
+        AssetsCommand::Select {
+            register,
+            top,
+            format,
+        } => (
+            register.register.clone(),
+            Command::Select { top: *top },
+            Options {
+                set: register.set.clone(),
+                format: (*format).into(),
+            },
+        ),
+        AssetsCommand::Diff {
+            first,
+            second,
+            format,
+        } => match second {
+            Some(new) => (
+                new.clone(),
+                Command::Diff {
+                    old: Some(first.clone()),
+                },
+                Options {
+                    set: Vec::new(),
+                    format: (*format).into(),
+                },
+            ),
+            None => (
+                first.clone(),
+                Command::Diff { old: None },
+                Options {
+                    set: Vec::new(),
+                    format: (*format).into(),
+                },
+            ),
+        },
+    };
+    match report::run_report_with_warnings(&mut files, &path, &command, &options) {
+        Ok((text, warnings)) => {
+            io.report(&warnings);
+            super::emit(io, &text)
+        }
+        Err(d) => {
+            io.report(&d);
+            EXIT_INVALID
+        }
+    }
+}
