@@ -130,6 +130,7 @@ pub fn load_cached(
         cache.reused_runtime = cache.reused_runtime.saturating_add(1);
     }
     cache.runtime = Some(Arc::clone(host.runtime()));
+    diagnostics.0.extend(host.lints().cloned());
     let mut used: Vec<PathBuf> = vec![file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
     used.extend(host.files().cloned());

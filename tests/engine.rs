@@ -453,3 +453,60 @@ proptest! {
             "{} vs {}", e.total_present_value, closed);
     }
 }
+
+#[test]
+fn comparing_a_column_with_a_text_no_row_has_is_a_located_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("models/data")).unwrap();
+    std::fs::create_dir_all(root.join("scripts")).unwrap();
+    std::fs::write(
+        root.join("models/data/survey.csv"),
+        "id,answer\n1,Yes\n2,No\n3,Yes\n",
+    )
+    .unwrap();
+    // "yes" (lower case) is in no row: the rule counts nobody, silently.
+    std::fs::write(
+        root.join("scripts/m.rhai"),
+        "fn said_yes() {\n    table(\"survey\").filter(|r| r.answer == \"yes\").len()\n}\n",
+    )
+    .unwrap();
+    let model = root.join("models/m.yaml");
+    std::fs::write(
+        &model,
+        "sroi: 1\nid: m\nname: M\ncurrency: GBP\nscript: ../scripts/m.rhai\ndata:\n  survey: data/survey.csv\nstakeholders:\n  - id: s\ninputs:\n  - stakeholder: s\n    value: 100\noutcomes:\n  - id: o\n    stakeholder: s\n    quantity: \"= said_yes()\"\n    proxy: { value: 10, source: t }\n    duration: 1\n  - id: p\n    stakeholder: s\n    quantity: \"= table(\\\"survey\\\").filter(|r| r.answer != \\\"Maybe\\\").len()\"\n    proxy: { value: 10, source: t }\n    duration: 1\n",
+    )
+    .unwrap();
+    let out = sroi(&["run", &model.to_string_lossy()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no row of table `survey` has `yes` in column `answer`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("m.rhai:2:"), "{}", out.stderr);
+    assert!(out.stderr.contains("did you mean `Yes`?"), "{}", out.stderr);
+    assert!(out.stderr.contains("`No`, `Yes`"), "{}", out.stderr);
+    // In a YAML expression too, located in the model.
+    assert!(
+        out.stderr
+            .contains("no row of table `survey` has `Maybe` in column `answer`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("m.yaml:21:59"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("so this comparison is always true"),
+        "{}",
+        out.stderr
+    );
+    // A value that some row has gives no warning.
+    std::fs::write(
+        root.join("scripts/m.rhai"),
+        "fn said_yes() {\n    table(\"survey\").filter(|r| r.answer == \"Yes\").len()\n}\n",
+    )
+    .unwrap();
+    let out = sroi(&["run", &model.to_string_lossy()]);
+    assert!(!out.stderr.contains("`yes`"), "{}", out.stderr);
+}

@@ -105,6 +105,19 @@ impl ExpressionSite {
         }
     }
 
+    /// The span in the file of the expression's characters `start..start + len`.
+    pub fn span_of_chars(&self, start: usize, len: usize) -> Span {
+        let first = self.offsets.get(start).copied();
+        let last = start
+            .checked_add(len)
+            .and_then(|e| e.checked_sub(1))
+            .and_then(|e| self.offsets.get(e).copied());
+        match (first, last) {
+            (Some(a), Some(b)) if b >= a => Span::new(a, b.saturating_sub(a).saturating_add(1)),
+            _ => self.span,
+        }
+    }
+
     fn locate(&self, pos: Position) -> Span {
         match (pos.line(), pos.position()) {
             // Expressions are one line; the column counts characters from its start.

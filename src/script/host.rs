@@ -18,6 +18,7 @@ use super::bindings::{self, Bindings};
 use super::engine::{self, HostState, Limits};
 use super::errors::{self, ErrorContext, ExpressionSite};
 use super::imports::{ScriptsResolver, Sources, scripts_root};
+use super::lint;
 use super::tables;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::model::Model;
@@ -73,6 +74,8 @@ pub struct Runtime {
     pub key: RuntimeKey,
     /// Every script, module and table file read, with the text it had.
     pub files: Vec<(PathBuf, Arc<str>)>,
+    /// Warnings about the scripts (comparisons with a text no row has).
+    pub lints: Vec<Diagnostic>,
 }
 
 impl Runtime {
@@ -173,6 +176,7 @@ impl Runtime {
             limits,
             key: RuntimeKey::of(model, limits),
             files: read_files,
+            lints: Vec::new(),
         };
         // Run the script's top level once: its imports and constants, then its functions
         // become callable from every expression without running it again.
@@ -196,7 +200,25 @@ impl Runtime {
             }
         }
         runtime.engine = engine;
+        runtime.lints = runtime
+            .sources
+            .values()
+            .flat_map(|file| lint::check(file, file.text(), 0, &runtime.column_values()))
+            .collect();
         Ok(runtime)
+    }
+
+    /// For the lint: each table's distinct texts in a column.
+    fn column_values(
+        &self,
+    ) -> impl Fn(&str) -> Vec<(String, std::collections::BTreeSet<String>)> + '_ {
+        |column| {
+            self.state
+                .tables
+                .iter()
+                .filter_map(|(name, t)| Some((name.clone(), t.distinct_text(column)?)))
+                .collect()
+        }
     }
 
     fn absorb_module_sources(&mut self, modules: &Sources) {
@@ -225,6 +247,8 @@ impl Runtime {
 pub struct ScriptHost {
     runtime: Arc<Runtime>,
     expressions: BTreeMap<usize, Compiled>,
+    /// Warnings about the YAML expressions (see `lint`).
+    lints: Vec<Diagnostic>,
 }
 
 impl std::fmt::Debug for ScriptHost {
@@ -288,9 +312,30 @@ impl ScriptHost {
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
+        let values = runtime.column_values();
+        let mut lints = Vec::new();
+        for (_, field) in model.number_fields() {
+            let (NumberSource::Expression(text), Some(span)) = (&field.source, field.span) else {
+                continue;
+            };
+            let Some(compiled) = expressions.get(&span.offset) else {
+                continue;
+            };
+            for c in lint::comparisons(text) {
+                let start = text.get(..c.span.offset).map_or(0, |t| t.chars().count());
+                let len = text
+                    .get(c.span.offset..c.span.end())
+                    .map_or(0, |t| t.chars().count());
+                let span = compiled.site.span_of_chars(start, len);
+                let one = lint::Comparison { span, ..c };
+                lints.extend(lint::warnings_for(&compiled.site.file, &one, &values));
+            }
+        }
+        drop(values);
         Ok(ScriptHost {
             runtime,
             expressions,
+            lints,
         })
     }
 
@@ -344,6 +389,11 @@ impl ScriptHost {
 
     pub fn functions(&self) -> &[ScriptFunction] {
         &self.runtime.functions
+    }
+
+    /// Warnings found in the scripts and expressions before anything ran.
+    pub fn lints(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.runtime.lints.iter().chain(&self.lints)
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod errors;
 pub mod host;
 pub mod imports;
+pub mod lint;
 pub mod tables;
 
 pub use engine::Limits;

@@ -59,6 +59,25 @@ pub struct Table {
     pub rows: Array,
 }
 
+impl Table {
+    /// The distinct texts in `column` (numbers and blanks left out), or `None` when the
+    /// table has no such column.
+    pub fn distinct_text(&self, column: &str) -> Option<std::collections::BTreeSet<String>> {
+        if !self.columns.iter().any(|c| c == column) {
+            return None;
+        }
+        Some(
+            self.rows
+                .iter()
+                .filter_map(|r| r.clone().try_cast::<Row>())
+                .filter_map(|r| r.cells.get(column).cloned())
+                .filter_map(|v| v.into_immutable_string().ok())
+                .map(|s| s.to_string())
+                .collect(),
+        )
+    }
+}
+
 /// A cell as a script sees it.
 pub fn cell(text: &str) -> Dynamic {
     let t = text.trim();
