@@ -6,6 +6,7 @@ pub mod engine;
 pub mod errors;
 pub mod host;
 pub mod imports;
+mod locate;
 pub mod tables;
 
 pub use engine::Limits;
