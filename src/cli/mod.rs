@@ -1,6 +1,7 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod check;
+mod init;
 
 use std::io::{IsTerminal, Write};
 
@@ -40,6 +41,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
     Functions(FunctionsArgs),
+    /// Write a starter project (model, script, illustrative data, UK proxy set) into DIR.
+    Init(init::InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +185,7 @@ where
             io,
         ),
         Command::Functions(args) => functions(&args, io),
+        Command::Init(args) => init::init(&args, io),
     }
 }
 
