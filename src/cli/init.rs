@@ -19,10 +19,6 @@ const SURVEY: &str = include_str!("init/survey.csv");
 const README: &str = include_str!("init/README.md");
 
 #[derive(Debug, Args)]
-#[command(after_help = "\
-Examples:
-  sroi init wellbeing-project          # then: cd wellbeing-project && sroi run models/wellbeing-project.yaml
-  sroi init . --id arts-on-prescription")]
 pub struct InitArgs {
     /// Folder to write the project into (created if missing; existing files are never overwritten).
     pub dir: PathBuf,

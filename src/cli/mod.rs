@@ -1,6 +1,7 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod check;
+mod help;
 mod init;
 
 use std::io::{IsTerminal, Write};
@@ -22,7 +23,8 @@ pub use crate::console::{EXIT_INVALID, Io, default_style};
 #[command(
     name = "sroi",
     version,
-    about = "Social Return on Investment from YAML impact models, in exact decimal money"
+    about = "Social Return on Investment from YAML impact models, in exact decimal money",
+    after_help = help::SROI
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -32,16 +34,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a model and print its report.
+    #[command(after_help = help::RUN)]
     Run(RunArgs),
     /// Validate models and proxy sets without reporting; exit 0 when all are valid.
+    #[command(after_help = help::CHECK)]
     Check(CheckArgs),
     /// Re-evaluate whenever a file the model uses changes (Ctrl-C to stop).
+    #[command(after_help = help::WATCH)]
     Watch(WatchArgs),
     /// Show how each figure was obtained: its source, then the arithmetic.
+    #[command(after_help = help::EXPLAIN)]
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
+    #[command(after_help = help::FUNCTIONS)]
     Functions(FunctionsArgs),
     /// Write a starter project (model, script, illustrative data, UK proxy set) into DIR.
+    #[command(after_help = help::INIT)]
     Init(init::InitArgs),
 }
 
@@ -95,8 +103,7 @@ pub struct ModelOptions {
     /// Proxy set to use instead of the model's: a name in the model's `proxies/` folder, or a path.
     #[arg(long, value_name = "NAME|PATH")]
     pub proxies: Option<String>,
-    /// Override a `params` entry for this run.
-    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set, help = help::SET)]
     pub set: Vec<(String, String)>,
 }
 
