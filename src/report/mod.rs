@@ -8,7 +8,7 @@ pub mod explain;
 pub mod json;
 mod markdown;
 mod sections;
-mod table;
+pub mod table;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
