@@ -32,6 +32,15 @@ pub fn render(evaluation: &Evaluation, format: Format) -> String {
     }
 }
 
+/// As `render`, at the width used for pipes and files whatever the terminal: for a report
+/// written to a file.
+pub fn render_for_file(evaluation: &Evaluation, format: Format) -> String {
+    match format {
+        Format::Table => table::render_width(evaluation, table::DEFAULT_WIDTH),
+        other => render(evaluation, other),
+    }
+}
+
 /// Round half away from zero to `places` and show exactly that many places.
 pub fn fixed(value: Decimal, places: u32) -> String {
     let mut rounded = value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
