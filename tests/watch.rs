@@ -481,7 +481,7 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
         "stty rows 24 cols 80; timeout -s INT 20 {} watch models/w.yaml",
         env!("CARGO_BIN_EXE_sroi")
     );
-    let mut screen = Collected::spawn(
+    let screen = Collected::spawn(
         Command::new("script")
             .args(["-qfec", &command, "/dev/null"])
             .current_dir(root)
