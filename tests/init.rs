@@ -169,6 +169,23 @@ fn init_never_overwrites_and_says_which_files_are_in_the_way() {
 }
 
 #[test]
+fn init_into_a_file_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    fs::write(home.path().join("notes.txt"), "mine\n").unwrap();
+    let out = sroi_in(home.path(), &["init", "notes.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("notes.txt is a file, not a folder"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(home.path().join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+}
+
+#[test]
 fn a_bad_id_is_a_command_line_error() {
     let home = tempfile::tempdir().unwrap();
     let out = sroi_in(home.path(), &["init", "x", "--id", "Not An Id"]);

@@ -98,6 +98,13 @@ pub fn init(args: &InitArgs, io: &mut Io<'_>) -> i32 {
             .unwrap_or_default();
         id_from(&name)
     });
+    if dir.exists() && !dir.is_dir() {
+        io.report(&Diagnostics::from(
+            Diagnostic::error(format!("{} is a file, not a folder", display_path(dir)))
+                .help("name a new or empty folder for the project, e.g. `sroi init my-project`"),
+        ));
+        return EXIT_INVALID;
+    }
     let files = files(&id);
     // Refuse before writing anything: a starter never replaces an analyst's file.
     let existing: Vec<Diagnostic> = files
