@@ -125,3 +125,44 @@ fn table_and_markdown_say_totals_come_from_unrounded_figures() {
         );
     }
 }
+
+/// On a terminal the binary wraps to the terminal's width: run under `script` (a
+/// pseudo-terminal) set to 70 columns.
+#[test]
+fn on_a_terminal_tables_fit_its_width() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: `script` is not installed, so no terminal can be simulated");
+        return;
+    }
+    let command = format!(
+        "stty rows 40 cols 70; {} run models/arts-for-health.yaml",
+        env!("CARGO_BIN_EXE_sroi")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let tables: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '╞', '└']))
+        .collect();
+    assert!(tables.len() > 50, "{text}");
+    for line in &tables {
+        assert!(
+            line.chars().count() <= 70,
+            "{} wide: {line}",
+            line.chars().count()
+        );
+    }
+    assert!(
+        text.contains("£3.69 of social value per £1 invested"),
+        "{text}"
+    );
+}
