@@ -111,9 +111,9 @@ fn print_and_debug_reach_stderr_with_file_and_line_and_leave_the_report_alone() 
             let line = format!("scripts/lib/rules.rhai:3: {after}\n");
             assert!(stderr.contains(&line), "no {line:?} in:\n{stderr}");
         }
-        // The expression is line 19 of the model; its text starts in column 15.
+        // The expression is on line 19 of the model.
         assert!(
-            stderr.contains("models/m.yaml:19:15: referrals 12\n"),
+            stderr.contains("models/m.yaml:19: referrals 12\n"),
             "{stderr}"
         );
         assert_eq!(stderr.lines().count(), 7, "{stderr}");

@@ -308,7 +308,12 @@ impl ScriptHost {
         };
         let runtime = &self.runtime;
         bindings.reads.clear();
-        bindings.site.clone_from(&compiled.at);
+        // `print` from the expression says `FILE:LINE`, as from a script (`at` has a column too).
+        let line = compiled
+            .at
+            .rsplit_once(':')
+            .map_or(compiled.at.as_str(), |(l, _)| l);
+        line.clone_into(&mut bindings.site);
         let run = || runtime.engine.eval_ast::<Dynamic>(&compiled.ast);
         let value = bindings::with(bindings, || {
             locate::counting(run).map_err(|e| {
