@@ -307,6 +307,16 @@ fn a_broken_script_shows_the_error_and_keeps_the_last_report_then_recovers() {
     let broken = w.wait_for_evaluation(2);
     assert!(broken.contains("failed"), "{broken}");
     assert!(broken.contains("script syntax"), "{broken}");
+    // Piped, a failure is one more plain section: a `==>` line, then the errors.
+    assert!(
+        broken.starts_with("==> evaluation 2 failed · ") || broken.starts_with("==> evaluation"),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("the last good report (evaluation 1) is stale"),
+        "{broken}"
+    );
+    assert!(!w.text().contains('\u{1b}'), "no escape codes when piped");
     assert!(broken.contains("scripts/w.rhai:1:"), "{broken}");
     w.write(
         "scripts/w.rhai",
@@ -457,7 +467,8 @@ fn ctrl_c_exits_cleanly() {
 }
 
 /// On a terminal the screen is redrawn: run under `script`, which gives the process a
-/// pseudo-terminal. (`script` is part of util-linux, on every Debian machine.)
+/// pseudo-terminal (24 rows, 80 columns). (`script` is part of util-linux, on every Debian
+/// machine.)
 #[test]
 fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     if Command::new("script").arg("--version").output().is_err() {
@@ -467,10 +478,10 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     let w = Watch::start(&[]);
     let root = w.dir.path();
     let command = format!(
-        "timeout -s INT 10 {} watch models/w.yaml",
+        "stty rows 24 cols 80; timeout -s INT 20 {} watch models/w.yaml",
         env!("CARGO_BIN_EXE_sroi")
     );
-    let mut screen = Collected::spawn(
+    let screen = Collected::spawn(
         Command::new("script")
             .args(["-qfec", &command, "/dev/null"])
             .current_dir(root)
@@ -480,14 +491,50 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     wait_for("── evaluation 1 ·");
     w.write("models/w.yaml", &w.model_with_quantity("7"));
     wait_for("ratio 0.19 -> 0.68 (+0.49)");
-    // A broken save keeps the last good report on screen, marked stale.
+    // A broken save: the status line and the error at the top of the screen, the last
+    // good report under them, marked stale, cut to the screen's height.
     w.write("models/w.yaml", "sroi: 1\nid: [broken\n");
-    wait_for("── last good report (stale) ──");
-    let _ = screen.child.wait();
-    let text = screen.text();
+    wait_for("more lines of the stale report; fix the errors to see the current one");
+    let text = screen.text().replace("\r\n", "\n");
+    let last = text
+        .rsplit("\u{1b}[H\u{1b}[2J")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let lines: Vec<&str> = last.lines().collect();
     assert!(
-        text.contains("\u{1b}[H\u{1b}[2J"),
-        "the screen is cleared and redrawn:\n{text}"
+        lines[0].starts_with("── evaluation ") && lines[0].contains(" failed · "),
+        "the status line is on top:\n{last}"
+    );
+    assert!(lines[1].contains('×'), "the error follows it:\n{last}");
+    let error_line = lines
+        .iter()
+        .position(|l| l.contains("models/w.yaml:2:"))
+        .unwrap();
+    let stale = lines
+        .iter()
+        .position(|l| {
+            l.starts_with("── last good report (evaluation ")
+                && l.contains(", stale: the files changed since and now have errors) ──")
+        })
+        .unwrap_or_else(|| panic!("no stale marker:\n{last}"));
+    assert!(error_line < stale, "{last}");
+    // The stale report is the last good one (quantity 7), under the marker.
+    assert!(
+        lines[stale + 1..]
+            .iter()
+            .any(|l| l.contains("Impact map") || l.contains("Inputs")),
+        "{last}"
+    );
+    assert!(
+        lines.len() <= 24,
+        "{} lines, more than the screen:\n{last}",
+        lines.len()
+    );
+    assert!(
+        lines.last().unwrap().starts_with("── … "),
+        "the cut is said last:\n{last}"
     );
     assert!(text.contains("of social value per £1 invested"), "{text}");
+    // Dropping `screen` ends `script`, and the hang-up ends the watch.
 }

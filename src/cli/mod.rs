@@ -3,7 +3,9 @@
 mod assets;
 mod check;
 mod compare;
+mod help;
 mod import;
+mod init;
 mod output;
 mod schema;
 mod verify;
@@ -27,7 +29,8 @@ pub use crate::console::{EXIT_INVALID, Io, default_style};
 #[command(
     name = "sroi",
     version,
-    about = "Social Return on Investment from YAML impact models, in exact decimal money"
+    about = "Social Return on Investment from YAML impact models, in exact decimal money",
+    after_help = help::SROI
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -37,14 +40,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a model and print its report.
+    #[command(after_help = help::RUN)]
     Run(RunArgs),
     /// Validate models and proxy sets without reporting; exit 0 when all are valid.
+    #[command(after_help = help::CHECK)]
     Check(CheckArgs),
     /// Re-evaluate whenever a file the model uses changes (Ctrl-C to stop).
+    #[command(after_help = help::WATCH)]
     Watch(WatchArgs),
     /// Show how each figure was obtained: its source, then the arithmetic.
+    #[command(after_help = help::EXPLAIN)]
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
+    #[command(after_help = help::FUNCTIONS)]
     Functions(FunctionsArgs),
     /// Re-run a receipt's command and check every file and figure still matches.
     Verify(verify::VerifyArgs),
@@ -56,6 +64,9 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Asset registers: check, list, summary, select, diff, export.
     Assets(assets::AssetsArgs),
+    /// Write a starter project (model, script, illustrative data, UK proxy set) into DIR.
+    #[command(after_help = help::INIT)]
+    Init(init::InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -108,8 +119,7 @@ pub struct ModelOptions {
     /// Proxy set to use instead of the model's: a name in the model's `proxies/` folder, or a path.
     #[arg(long, value_name = "NAME|PATH")]
     pub proxies: Option<String>,
-    /// Override a `params` entry for this run.
-    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set, help = help::SET)]
     pub set: Vec<(String, String)>,
 }
 
@@ -221,6 +231,7 @@ where
         Command::Import(args) => import::import(&args, io),
         Command::Compare(args) => compare::compare(&args, io),
         Command::Assets(args) => assets::run(&args, io),
+        Command::Init(args) => init::init(&args, io),
     }
 }
 

@@ -117,7 +117,7 @@ pub fn render(c: &Comparison, format: Format) -> String {
     match format {
         Format::Json => json_text(c),
         Format::Csv => csv_text(c),
-        Format::Table => text(c, super::table::draw),
+        Format::Table => text(c, |s| super::table::draw(s, super::table::width())),
         Format::Markdown => markdown(c),
         Format::Html => html(c),
     }

@@ -279,7 +279,85 @@ pub fn text(e: &Evaluation, only: Option<&str>) -> String {
     out
 }
 
-/// The same as data.
+/// An outcome's own figures, each with where it came from: the figures as written or
+/// set (`origin` as for the other figures) and the calculated ones (`origin` of kind
+/// `calculated`, with the formula and the figures that went into it).
+fn figures_json(e: &Evaluation, o: &OutcomeRow) -> Value {
+    let g = &o.origins;
+    let fraction = |value: Decimal, origin: &Origin| json!({"value": value.to_string(), "percent": percent(value), "origin": origin_json(origin)});
+    let first = o.start.offset().saturating_add(1);
+    let years: Vec<Value> = o
+        .years
+        .iter()
+        .zip(&e.factors)
+        .enumerate()
+        .map(|(i, (value, factor))| {
+            let year = i.saturating_add(1);
+            let valued = u32::try_from(year)
+                .is_ok_and(|y| y >= first && y < first.saturating_add(o.duration));
+            let k = year.saturating_sub(usize::try_from(first).unwrap_or(1));
+            let value_formula = if !valued {
+                "0: the outcome is not valued in this year".to_owned()
+            } else if k == 0 {
+                "impact".to_owned()
+            } else {
+                format!("impact × (1 − drop_off)^{k}")
+            };
+            json!({
+                "year": year,
+                "value": money(*value),
+                "factor": factor.to_string(),
+                "present_value": money(value.checked_mul(*factor).unwrap_or_default()),
+                "origin": {
+                    "kind": "calculated",
+                    "value": value_formula,
+                    "factor": factor_words(e, year),
+                },
+            })
+        })
+        .collect();
+    json!({
+        "quantity": {"value": o.quantity.to_string(), "origin": origin_json(&g.quantity)},
+        "proxy": {
+            "value": money(o.proxy.value),
+            "id": o.proxy.id,
+            "unit": o.proxy.unit,
+            "price_year": o.proxy.price_year,
+            "source": o.proxy.source,
+            "set": o.proxy.set,
+            "origin": origin_json(&g.proxy),
+        },
+        "deadweight": fraction(o.deadweight, &g.deadweight),
+        "displacement": fraction(o.displacement, &g.displacement),
+        "attribution": fraction(o.attribution, &g.attribution),
+        "drop_off": fraction(o.drop_off, &g.drop_off),
+        "duration": {"value": o.duration, "origin": origin_json(&g.duration)},
+        "start": {"value": o.start.label(), "first_valued_year": first},
+        "impact": {
+            "value": money(o.impact),
+            "origin": {
+                "kind": "calculated",
+                "formula": "quantity × proxy × (1 − deadweight) × (1 − displacement) × (1 − attribution)",
+                "arithmetic": format!(
+                    "{} × {} × {} × {} × {}",
+                    plain(o.quantity),
+                    money(o.proxy.value),
+                    plain(Decimal::ONE.saturating_sub(o.deadweight)),
+                    plain(Decimal::ONE.saturating_sub(o.displacement)),
+                    plain(Decimal::ONE.saturating_sub(o.attribution)),
+                ),
+            },
+        },
+        "years": years,
+        "present_value": {
+            "value": money(o.present_value),
+            "origin": {"kind": "calculated", "formula": "sum over the years of value × factor"},
+        },
+    })
+}
+
+/// The same as data. With `only`, the one outcome's own figures and the settings they
+/// depend on, without the model's totals (which are not that outcome's).
 pub fn json(e: &Evaluation, only: Option<&str>) -> String {
     let mut value = super::json::value(e);
     if let Some(outcomes) = value["outcomes"].as_array_mut() {
@@ -305,6 +383,7 @@ pub fn json(e: &Evaluation, only: Option<&str>) -> String {
                     .map(|(v, f)| json!({"value": money(*v), "factor": f.to_string(), "discounted": money(v.checked_mul(*f).unwrap_or_default())}))
                     .collect(),
             );
+            o["figures"] = figures_json(e, row);
         }
     }
     if let Some(inputs) = value["inputs"].as_array_mut() {
@@ -320,6 +399,25 @@ pub fn json(e: &Evaluation, only: Option<&str>) -> String {
             .map(|((name, _), o)| (name.clone(), origin_json(o)))
             .collect(),
     );
+    if only.is_some()
+        && let Some(top) = value.as_object_mut()
+    {
+        for whole_model in [
+            "investment",
+            "total_impact",
+            "total_present_value",
+            "net_present_value",
+            "ratio",
+            "net_ratio",
+            "payback_months",
+            "inputs",
+            "outputs",
+            "stakeholders",
+            "warnings",
+        ] {
+            top.shift_remove(whole_model);
+        }
+    }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text

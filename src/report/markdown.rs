@@ -1,6 +1,6 @@
 //! `--format markdown`: the same content as the table, for pasting into a report.
 
-use super::sections::{Section, closing, heading, sections};
+use super::sections::{ROUNDING_NOTE, Section, closing, heading, sections};
 use crate::evaluate::Evaluation;
 
 fn cell(text: &str) -> String {
@@ -59,6 +59,7 @@ pub fn render(e: &Evaluation) -> String {
     for section in sections(e) {
         out.push_str(&format!("## {}\n\n{}\n", section.title, draw(&section)));
     }
+    out.push_str(&format!("_{ROUNDING_NOTE}_\n\n"));
     for w in &e.warnings {
         out.push_str(&format!("> Warning: {w}\n\n"));
     }

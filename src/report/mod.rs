@@ -12,7 +12,7 @@ pub mod import;
 pub mod json;
 mod markdown;
 mod sections;
-mod table;
+pub mod table;
 pub mod xlsx;
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -37,6 +37,15 @@ pub fn render(evaluation: &Evaluation, format: Format) -> String {
         Format::Csv => csv::render(evaluation),
         Format::Markdown => markdown::render(evaluation),
         Format::Html => html::render(evaluation),
+    }
+}
+
+/// As `render`, at the width used for pipes and files whatever the terminal: for a report
+/// written to a file.
+pub fn render_for_file(evaluation: &Evaluation, format: Format) -> String {
+    match format {
+        Format::Table => table::render_width(evaluation, table::DEFAULT_WIDTH),
+        other => render(evaluation, other),
     }
 }
 

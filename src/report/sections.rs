@@ -14,7 +14,7 @@ pub struct Section {
     pub rows: Vec<Vec<String>>,
     /// Rows drawn after a rule (totals).
     pub footer: Vec<Vec<String>>,
-    /// Long text: wrap cells to a fixed width rather than stretch the table.
+    /// Long text: wrap cells to the report's width rather than stretch the table.
     pub wrap: bool,
 }
 
@@ -347,6 +347,10 @@ fn investment_by_year(e: &Evaluation) -> Section {
         wrap: false,
     }
 }
+
+/// Said once under the tables: they show rounded figures, their totals are exact.
+pub const ROUNDING_NOTE: &str =
+    "Totals are computed from unrounded figures, so rows may not add up to the penny.";
 
 /// The closing line: the ratio the way analysts say it, e.g.
 /// `£3.04 of social value per £1 invested`.

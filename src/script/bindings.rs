@@ -28,7 +28,7 @@ pub struct Bindings {
     pub proxy_set: String,
     /// What the rule running now has read, in order (duplicates allowed).
     pub reads: Vec<Read>,
-    /// `file:line:column` of the YAML expression running now, for `print` from it.
+    /// `file:line` of the YAML expression running now, for `print` from it.
     pub site: String,
 }
 

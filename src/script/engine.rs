@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 
 use super::bindings::{self, Missing};
 use super::imports::ScriptsResolver;
+use super::locate;
 use super::tables::{Row, Table};
 use crate::suggest;
 
@@ -90,7 +91,9 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
     // stdout, so they cannot end up inside a report.
     engine.on_print(|_| {});
     engine.on_debug(|text, source, pos| {
-        eprintln!("{}: {text}", bindings::place(source, pos));
+        if !locate::quiet() {
+            eprintln!("{}: {text}", bindings::place(source, pos));
+        }
     });
     register_print(&mut engine);
     register_division(&mut engine);
@@ -98,6 +101,8 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
     // Params are variables everywhere, inside functions too; a local of the same name wins.
     #[allow(deprecated)] // `on_var` is marked volatile, not deprecated.
     engine.on_var(move |name, _, context| {
+        // Counted so that a limit hit later can be traced to its place (`locate`).
+        locate::on_variable()?;
         if context.scope().contains(name) {
             return Ok(None);
         }
@@ -179,27 +184,63 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
 
 /// `print(x)` writes `FILE:LINE: x` to stderr. Rhai's own print hook is not told where
 /// it was called from, so sroi's `print` does the writing and the hook stays silent.
+///
+/// Rhai's packages define `print` for strings, characters, booleans, `()`, arrays, maps
+/// and blobs by exact type, and an exact type wins over a `Dynamic` parameter: sroi's
+/// `print` is registered for each of them too (the engine's own functions are looked up
+/// before the packages'), or `print("text")` would reach only the silent hook.
 fn register_print(engine: &mut Engine) {
-    FuncRegistration::new("print")
-        .with_params_info(["value: Dynamic", "()"])
-        .with_comments([
-            "/// Write `value` to stderr as `FILE:LINE: value` (never to stdout or a report).",
-        ])
-        .register_into_engine(engine, |ctx: NativeCallContext, value: Dynamic| -> String {
-            let text = if value.is_string() {
-                value
-                    .into_immutable_string()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default()
-            } else {
-                value.to_string()
-            };
+    fn say(ctx: &NativeCallContext, value: Dynamic) -> String {
+        let text = if value.is_string() {
+            value
+                .into_immutable_string()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        } else {
+            value.to_string()
+        };
+        if !locate::quiet() {
             eprintln!(
                 "{}: {text}",
                 bindings::place(ctx.call_source(), ctx.call_position())
             );
-            String::new()
+        }
+        String::new()
+    }
+    const DOC: &str =
+        "/// Write `value` to stderr as `FILE:LINE: value` (never to stdout or a report).";
+    FuncRegistration::new("print")
+        .with_params_info(["value: Dynamic", "()"])
+        .with_comments([DOC])
+        .register_into_engine(engine, |ctx: NativeCallContext, value: Dynamic| {
+            say(&ctx, value)
         });
+    // The same function for the exact types; hidden from `sroi functions` (one entry is enough).
+    engine.register_fn(
+        "print",
+        |ctx: NativeCallContext, v: rhai::ImmutableString| say(&ctx, v.into()),
+    );
+    engine.register_fn("print", |ctx: NativeCallContext, v: char| {
+        say(&ctx, v.into())
+    });
+    engine.register_fn("print", |ctx: NativeCallContext, v: bool| {
+        say(&ctx, v.into())
+    });
+    engine.register_fn("print", |ctx: NativeCallContext, (): ()| {
+        say(&ctx, Dynamic::UNIT)
+    });
+    engine.register_fn("print", |ctx: NativeCallContext, v: Array| {
+        say(&ctx, v.into())
+    });
+    engine.register_fn("print", |ctx: NativeCallContext, v: rhai::Map| {
+        say(&ctx, v.into())
+    });
+    engine.register_fn("print", |ctx: NativeCallContext, v: rhai::Blob| {
+        say(&ctx, v.into())
+    });
+    engine.register_fn("print", |ctx: NativeCallContext| {
+        say(&ctx, Dynamic::from(rhai::ImmutableString::new()))
+    });
 }
 
 /// `/` between whole numbers is exact, as in a spreadsheet: `7 / 2` is `3.5`. Whole-number
@@ -350,9 +391,11 @@ pub fn documented_functions() -> Vec<FunctionDoc> {
         .unwrap_or_default();
     // Indexers (`row.col`, `row["col"]`) are documented with `table`, and operators (the
     // exact `/`) in the text `sroi functions` prints after the list.
+    // The exact-type `print`s (see `register_print`) carry no comment: one entry says it.
     docs.retain(|d| {
         d.signature.starts_with(|c: char| c.is_ascii_alphabetic())
             && !d.signature.starts_with("index$")
+            && !(d.signature.starts_with("print(") && d.doc.is_empty())
     });
     docs.sort_by(|a, b| a.signature.cmp(&b.signature));
     docs

@@ -196,16 +196,14 @@ struct Frame {
     at: String,
 }
 
-/// A runtime error from evaluating `site`'s expression (or a script's top level).
-///
-/// `script` names the script whose top level was running when there is no expression
-/// (errors while loading the script).
-pub fn runtime_error(
-    err: &EvalAltResult,
+/// The chain of calls that led to an error: each frame, the source the innermost one
+/// ran in, and the innermost error.
+fn walk<'e>(
+    err: &'e EvalAltResult,
     site: Option<&ExpressionSite>,
     script: Option<&str>,
     ctx: &ErrorContext<'_>,
-) -> Diagnostic {
+) -> (Vec<Frame>, Option<String>, &'e EvalAltResult) {
     // Walk into nested function calls and modules, remembering where each was called.
     let mut frames: Vec<Frame> = Vec::new();
     let mut source: Option<String> = script.map(str::to_owned);
@@ -243,10 +241,57 @@ pub fn runtime_error(
             _ => break,
         }
     }
+    (frames, source, e)
+}
+
+/// A runtime error from evaluating `site`'s expression (or a script's top level).
+///
+/// `script` names the script whose top level was running when there is no expression
+/// (errors while loading the script).
+pub fn runtime_error(
+    err: &EvalAltResult,
+    site: Option<&ExpressionSite>,
+    script: Option<&str>,
+    ctx: &ErrorContext<'_>,
+) -> Diagnostic {
+    let (frames, source, e) = walk(err, site, script, ctx);
     // Did the error happen in the YAML expression itself (not inside a script function)?
     let in_expression = site.is_some() && source.is_none();
     let (message, help) = plain_words(e, ctx, in_expression);
-    let pos = e.position();
+    located(message, help, &frames, source, e.position(), site, ctx)
+}
+
+/// A limit (`limit`, which Rhai reports at the expression) placed where `place` (the
+/// same rule run again and stopped just before the limit, see `locate`) says it was hit.
+pub fn limit_error(
+    limit: &EvalAltResult,
+    place: &EvalAltResult,
+    site: &ExpressionSite,
+    ctx: &ErrorContext<'_>,
+) -> Diagnostic {
+    let (frames, source, e) = walk(place, Some(site), None, ctx);
+    let (message, help) = plain_words(limit, ctx, source.is_none());
+    located(
+        message,
+        help,
+        &frames,
+        source,
+        e.position(),
+        Some(site),
+        ctx,
+    )
+}
+
+/// The diagnostic at `pos` in `source` (else in the expression), with the call chain.
+fn located(
+    message: String,
+    help: String,
+    frames: &[Frame],
+    source: Option<String>,
+    pos: Position,
+    site: Option<&ExpressionSite>,
+    ctx: &ErrorContext<'_>,
+) -> Diagnostic {
     let mut d = Diagnostic::error(message)
         .code("sroi::script::runtime")
         .maybe_help(Some(help).filter(|h| !h.is_empty()));
@@ -259,17 +304,35 @@ pub fn runtime_error(
         }
     }
     if !frames.is_empty() {
-        let chain: Vec<String> = frames
-            .iter()
-            .map(|f| format!("{} called at {}", f.what, f.at))
-            .collect();
-        let chain = format!("call chain: {}", chain.join(" → "));
+        let chain = format!("call chain: {}", chain_words(frames));
         d = match d.help.take() {
             Some(help) => d.help(format!("{help}\n{chain}")),
             None => d.help(chain),
         };
     }
     d
+}
+
+/// `f() called at a.rhai:3:5 → g() called at …`, a recursion's repeated calls said once
+/// with their count.
+fn chain_words(frames: &[Frame]) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(frame) = frames.get(i) {
+        let repeats = frames
+            .iter()
+            .skip(i)
+            .take_while(|f| f.what == frame.what && f.at == frame.at)
+            .count();
+        let times = if repeats > 1 {
+            format!(" ({repeats} times)")
+        } else {
+            String::new()
+        };
+        words.push(format!("{} called at {}{times}", frame.what, frame.at));
+        i = i.saturating_add(repeats.max(1));
+    }
+    words.join(" → ")
 }
 
 fn describe(
@@ -370,9 +433,14 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>, in_expression: bool) -
             "look for recursion without a base case".to_owned(),
         ),
         EvalAltResult::ErrorDataTooLarge(what, _) => (
-            format!("{what} grew beyond the limit (strings {} characters, arrays {} items, maps {} entries)",
-                limits.string_size, limits.array_size, limits.map_size),
-            "look for a loop that keeps growing a string, array or map".to_owned(),
+            match what.as_str() {
+                "Length of string" => format!("a string grew beyond the limit of {} characters", limits.string_size),
+                "Size of array/BLOB" => format!("an array grew beyond the limit of {} items", limits.array_size),
+                "Size of object map" => format!("a map grew beyond the limit of {} entries", limits.map_size),
+                other => format!("{} grew beyond the limit (strings {} characters, arrays {} items, maps {} entries)",
+                    other.to_lowercase(), limits.string_size, limits.array_size, limits.map_size),
+            },
+            "look for a loop that keeps growing a string, array or map, or a size computed from a wrong figure".to_owned(),
         ),
         EvalAltResult::ErrorTooManyModules(_) => (
             format!("more than {} modules imported", limits.modules),

@@ -19,6 +19,7 @@ use super::engine::{self, HostState, Limits};
 use super::errors::{self, ErrorContext, ExpressionSite};
 use super::imports::{ScriptsResolver, Sources, scripts_root};
 use super::lint;
+use super::locate;
 use super::tables;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::model::Model;
@@ -355,18 +356,29 @@ impl ScriptHost {
         };
         let runtime = &self.runtime;
         bindings.reads.clear();
-        bindings.site.clone_from(&compiled.at);
+        // `print` from the expression says `FILE:LINE`, as from a script (`at` has a column too).
+        let line = compiled
+            .at
+            .rsplit_once(':')
+            .map_or(compiled.at.as_str(), |(l, _)| l);
+        line.clone_into(&mut bindings.site);
+        let run = || runtime.engine.eval_ast::<Dynamic>(&compiled.ast);
         let value = bindings::with(bindings, || {
-            runtime.engine.eval_ast::<Dynamic>(&compiled.ast)
+            locate::counting(run).map_err(|e| {
+                // A limit names only this expression: find the place in the script.
+                let place = locate::is_unlocated_limit(&e)
+                    .then(|| locate::relocate(run))
+                    .flatten();
+                (e, place)
+            })
         })
-        .map_err(|e| {
+        .map_err(|(e, place)| {
             let params = bindings.params.keys().cloned().collect();
-            errors::runtime_error(
-                &e,
-                Some(&compiled.site),
-                None,
-                &runtime.error_context(params),
-            )
+            let ctx = runtime.error_context(params);
+            match place {
+                Some(place) => errors::limit_error(&e, &place, &compiled.site, &ctx),
+                None => errors::runtime_error(&e, Some(&compiled.site), None, &ctx),
+            }
         })?;
         let text = match &field.source {
             NumberSource::Expression(t) => t.as_str(),

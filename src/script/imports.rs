@@ -34,7 +34,11 @@ pub struct ScriptsResolver {
 /// The `scripts` tree a script belongs to: its nearest ancestor folder named `scripts`,
 /// else the folder holding it.
 pub fn scripts_root(script: &Path) -> PathBuf {
-    let dir = script.parent().unwrap_or(Path::new("."));
+    // `m.rhai` (no folder part) has the parent `""`, which names no folder: it is `.`.
+    let dir = script
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     dir.ancestors()
         .find(|a| a.file_name().is_some_and(|n| n == "scripts"))
         .unwrap_or(dir)
@@ -200,5 +204,26 @@ impl ScriptsResolver {
             cache.insert(path.to_owned(), module.clone());
         }
         Ok(module)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scripts_root;
+    use std::path::Path;
+
+    #[test]
+    fn the_scripts_root_is_the_nearest_scripts_folder_else_the_scripts_own() {
+        assert_eq!(
+            scripts_root(Path::new("models/../scripts/m.rhai")),
+            Path::new("models/../scripts")
+        );
+        assert_eq!(
+            scripts_root(Path::new("scripts/assets/m.rhai")),
+            Path::new("scripts")
+        );
+        assert_eq!(scripts_root(Path::new("work/m.rhai")), Path::new("work"));
+        // A script named without a folder is in the working directory.
+        assert_eq!(scripts_root(Path::new("m.rhai")), Path::new("."));
     }
 }

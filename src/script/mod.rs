@@ -7,6 +7,7 @@ pub mod errors;
 pub mod host;
 pub mod imports;
 pub mod lint;
+mod locate;
 pub mod tables;
 
 pub use engine::Limits;

@@ -248,7 +248,7 @@ impl Session {
                     line.push_str(&format!(" · changed most: {}", moved.join(", ")));
                 }
                 if let Some(out_path) = &self.settings.out {
-                    let text = report::render(&evaluation, self.settings.format);
+                    let text = report::render_for_file(&evaluation, self.settings.format);
                     if let Err(e) = write_atomically(out_path, &text) {
                         line.push_str(&format!(
                             " · could not write {}: {e}",
@@ -271,23 +271,33 @@ impl Session {
             }
             Outcome::Failed(diagnostics) => {
                 let rendered = diagnostic::render(&diagnostics, style);
-                let stale = match (&self.last_good, self.settings.terminal) {
-                    (Some(_), true) => "the last good report below is stale".to_owned(),
-                    (Some(_), false) => format!(
-                        "the last good report (evaluation {}) is stale",
-                        self.last_good_number
-                    ),
-                    (None, _) => "no good report yet".to_owned(),
-                };
-                let line = format!(
-                    "evaluation {n} failed · {time} · {ms} · {stale}; fix and save to re-evaluate"
-                );
                 if self.settings.terminal {
-                    let last = self.last_good.as_ref().map_or(String::new(), |(_, r)| {
-                        format!("\n── last good report (stale) ──\n{r}")
-                    });
-                    out.push_str(&format!("\x1b[H\x1b[2J{rendered}{last}\n── {line}\n"));
+                    // The errors go where the eye is: at the top of the screen, with the
+                    // last good report under them, cut to fit so the top stays in view.
+                    let line = format!(
+                        "evaluation {n} failed · {time} · {ms} · fix and save to re-evaluate"
+                    );
+                    let last = self
+                        .last_good
+                        .as_ref()
+                        .map(|(_, r)| (self.last_good_number, r.as_str()));
+                    let rows = crossterm::terminal::size()
+                        .ok()
+                        .map(|(_, rows)| usize::from(rows))
+                        .filter(|rows| *rows > 0);
+                    let screen = status::failed_screen(&line, &rendered, last, rows);
+                    out.push_str(&format!("\x1b[H\x1b[2J{screen}"));
                 } else {
+                    let stale = match &self.last_good {
+                        Some(_) => format!(
+                            "the last good report (evaluation {}) is stale",
+                            self.last_good_number
+                        ),
+                        None => "no good report yet".to_owned(),
+                    };
+                    let line = format!(
+                        "evaluation {n} failed · {time} · {ms} · {stale}; fix and save to re-evaluate"
+                    );
                     out.push_str(&format!("==> {line}\n{rendered}"));
                 }
             }
