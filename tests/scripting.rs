@@ -308,7 +308,7 @@ fn functions_lists_what_the_engine_registers() {
     for f in [
         "proxy(id: &str) -> Decimal",
         "param(name: &str) -> Decimal",
-        "table(name: &str) -> Array",
+        "table(name: &str) -> table",
     ] {
         assert!(out.stdout.contains(f), "{}", out.stdout);
     }

@@ -5,7 +5,7 @@ pub mod engine;
 pub mod errors;
 pub mod host;
 pub mod imports;
-pub mod tables;
+pub mod table;
 
 pub use engine::Limits;
 pub use host::ScriptHost;
