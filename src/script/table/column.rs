@@ -73,6 +73,11 @@ impl Column {
     pub fn is_numeric(&self) -> bool {
         matches!(self, Column::Numbers(_))
     }
+    /// Every cell is empty (such a column counts as numeric, but any comparison is fine
+    /// and matches nothing).
+    pub fn is_all_blank(&self) -> bool {
+        matches!(self, Column::Numbers(n) if n.scales == 0)
+    }
     pub fn is_blank(&self, row: usize) -> bool {
         matches!(self.cell(row), Cell::Blank)
     }

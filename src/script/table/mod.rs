@@ -13,6 +13,9 @@ pub mod ops;
 pub mod rhai_api;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 

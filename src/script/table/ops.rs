@@ -234,6 +234,7 @@ pub fn select(
     };
     let table = &*view.table;
     let rows = match column {
+        _ if column.is_all_blank() && op.takes_value() => Vec::new(),
         Column::Numbers(numbers) => {
             let values: Vec<Decimal> = needles
                 .iter()
@@ -617,7 +618,7 @@ pub fn join(
 ) -> Result<TableView, OpError> {
     let (index, c) = column(view, col)?;
     let (other_index, oc) = column(other, other_col)?;
-    if c.is_numeric() != oc.is_numeric() {
+    if c.is_numeric() != oc.is_numeric() && !c.is_all_blank() && !oc.is_all_blank() {
         let (text_table, text_index) = if c.is_numeric() {
             (&*other.table, other_index)
         } else {

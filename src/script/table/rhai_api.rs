@@ -437,34 +437,37 @@ fn register_mixed_comparisons(engine: &mut Engine) {
             });
     }
     for op in ["==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/"] {
-        let verb = if op.len() == 1 && op != "<" && op != ">" {
-            "used in arithmetic"
-        } else {
-            "compared with a number"
+        let arithmetic = matches!(op, "+" | "-" | "*" | "/");
+        let what = move |n: &dyn std::fmt::Display| {
+            if arithmetic {
+                format!("used in arithmetic with the number {n}")
+            } else {
+                format!("compared with the number {n}")
+            }
         };
         FuncRegistration::new(op)
             .with_params_info(["a: text", "b: INT", "bool"])
             .with_comments([DOC])
-            .register_into_engine(engine, move |a: MixedText, _: INT| -> Res<bool> {
-                Err(as_number(&a, verb))
+            .register_into_engine(engine, move |a: MixedText, b: INT| -> Res<bool> {
+                Err(as_number(&a, &what(&b)))
             });
         FuncRegistration::new(op)
             .with_params_info(["a: INT", "b: text", "bool"])
             .with_comments([DOC])
-            .register_into_engine(engine, move |_: INT, b: MixedText| -> Res<bool> {
-                Err(as_number(&b, verb))
+            .register_into_engine(engine, move |a: INT, b: MixedText| -> Res<bool> {
+                Err(as_number(&b, &what(&a)))
             });
         FuncRegistration::new(op)
             .with_params_info(["a: text", "b: Decimal", "bool"])
             .with_comments([DOC])
-            .register_into_engine(engine, move |a: MixedText, _: Decimal| -> Res<bool> {
-                Err(as_number(&a, verb))
+            .register_into_engine(engine, move |a: MixedText, b: Decimal| -> Res<bool> {
+                Err(as_number(&a, &what(&b)))
             });
         FuncRegistration::new(op)
             .with_params_info(["a: Decimal", "b: text", "bool"])
             .with_comments([DOC])
-            .register_into_engine(engine, move |_: Decimal, b: MixedText| -> Res<bool> {
-                Err(as_number(&b, verb))
+            .register_into_engine(engine, move |a: Decimal, b: MixedText| -> Res<bool> {
+                Err(as_number(&b, &what(&a)))
             });
     }
     for name in ["to_string", "to_debug"] {
