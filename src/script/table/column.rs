@@ -6,11 +6,10 @@
 //! reading a cell allocates nothing; a column of mostly unique values (ids) switches to one
 //! byte buffer with offsets.
 
-use std::collections::HashMap;
-
 use rhai::{Dynamic, ImmutableString};
 use rust_decimal::Decimal;
 
+use super::hash::FxHashMap;
 use crate::model::number::{NumberKind, parse_literal};
 
 /// A blank numeric cell.
@@ -280,7 +279,7 @@ enum BuilderState {
 #[derive(Debug)]
 enum TextBuilder {
     Dictionary {
-        index: HashMap<Box<[u8]>, u32>,
+        index: FxHashMap<Box<[u8]>, u32>,
         values: Vec<ImmutableString>,
         codes: Vec<u32>,
     },
@@ -437,7 +436,7 @@ fn push_number(cells: &mut NumberCells, value: Option<Decimal>) {
 impl TextBuilder {
     fn new() -> Self {
         TextBuilder::Dictionary {
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             values: Vec::new(),
             codes: Vec::new(),
         }

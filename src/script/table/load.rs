@@ -137,7 +137,21 @@ enum Quote {
 impl<R: Read> Read for QuoteTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in buf.get(..n).unwrap_or_default() {
+        let chunk = buf.get(..n).unwrap_or_default();
+        // Most chunks hold no quote at all: then only the line count and the state after
+        // the last byte matter.
+        if !matches!(self.state, Quote::Quoted | Quote::QuotedQuote) && !chunk.contains(&b'"') {
+            self.line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.byte += n as u64;
+            if let Some(&last) = chunk.last() {
+                self.state = match last {
+                    b',' | b'\n' | b'\r' => Quote::FieldStart,
+                    _ => Quote::Unquoted,
+                };
+            }
+            return Ok(n);
+        }
+        for &b in chunk {
             self.state = match (self.state, b) {
                 (Quote::FieldStart, b'"') => {
                     self.opened_at = (self.line, self.byte);

@@ -7,6 +7,7 @@
 //! [`rhai_api`] registers them, and the old row-by-row idioms, with the engine.
 
 pub mod column;
+pub mod hash;
 pub mod lines;
 pub mod load;
 pub mod ops;

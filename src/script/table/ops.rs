@@ -1,11 +1,11 @@
 //! The native table operations: selections, aggregates, groups and joins, straight on
 //! the columns. Each is one pass over the view's rows; sums are exact.
 
-use std::collections::{HashMap, HashSet};
 
 use rhai::{Array, Dynamic, INT, Map};
 use rust_decimal::Decimal;
 
+use super::hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::column::{Cell, Column, Numbers, Text, packed_blank, unpack};
 use super::view::TableView;
 use super::{OpError, TableData, op_error};
@@ -543,7 +543,7 @@ fn key(c: &Column, r: u32) -> Option<Key<'_>> {
 /// `t.distinct(col)`: the different filled values, in first-seen order.
 pub fn distinct(view: &TableView, col: &str) -> Result<Array, OpError> {
     let (i, c) = column(view, col)?;
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut out = Array::new();
     each_row(view, |r| {
         if let Some(k) = key(c, r)
@@ -566,7 +566,7 @@ fn key_text(c: &Column, r: u32) -> Option<String> {
 /// `t.group_count(col)`: rows per filled value of `col`.
 pub fn group_count(view: &TableView, col: &str) -> Result<Map, OpError> {
     let (_, c) = column(view, col)?;
-    let mut counts: HashMap<Key<'_>, (u32, INT)> = HashMap::new();
+    let mut counts: HashMap<Key<'_>, (u32, INT)> = HashMap::default();
     each_row(view, |r| {
         if let Some(k) = key(c, r) {
             counts.entry(k).or_insert((r, 0)).1 += 1;
@@ -583,7 +583,7 @@ pub fn group_count(view: &TableView, col: &str) -> Result<Map, OpError> {
 pub fn group_sum(view: &TableView, col: &str, value_col: &str) -> Result<Map, OpError> {
     let (_, c) = column(view, col)?;
     let numbers = numeric(view, value_col, "summed")?;
-    let mut sums: HashMap<Key<'_>, (u32, Decimal)> = HashMap::new();
+    let mut sums: HashMap<Key<'_>, (u32, Decimal)> = HashMap::default();
     let mut overflow = false;
     each_row(view, |r| {
         if let Some(k) = key(c, r) {
@@ -636,7 +636,7 @@ pub fn join(
         );
         return Err(err);
     }
-    let mut keys = HashSet::new();
+    let mut keys = HashSet::default();
     each_row(other, |r| {
         if let Some(k) = key(oc, r) {
             keys.insert(k);
