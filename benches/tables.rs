@@ -82,17 +82,33 @@ fn styles(c: &mut Criterion) {
     group.bench_function("load (parse into columns)", |b| {
         b.iter(|| table::load::parse("survey", "survey.csv", csv.as_bytes()).expect("parses"));
     });
-    let loaded: Table = Arc::new(table::load::parse("survey", "survey.csv", csv.as_bytes()).expect("parses"));
+    let loaded: Table =
+        Arc::new(table::load::parse("survey", "survey.csv", csv.as_bytes()).expect("parses"));
     let tables = BTreeMap::from([("survey".to_owned(), loaded)]);
     let mut engine = Engine::new();
     table::register(&mut engine, &tables);
     let rules = [
-        ("native where+count", r#"table("survey").where("after", ">=", 40).count()"#),
+        (
+            "native where+count",
+            r#"table("survey").where("after", ">=", 40).count()"#,
+        ),
         ("native sum", r#"table("survey").sum("after")"#),
-        ("native where text ==", r#"table("survey").where("group", "==", "g3").count()"#),
-        ("native anti_join", r#"let t = table("survey"); t.anti_join("id", t.where("group", "==", "g1"), "id").count()"#),
-        ("closure filter", r#"table("survey").filter(|r| r.after != () && r.after >= 40).len()"#),
-        ("for loop sum", r#"let s = 0; for r in table("survey") { if r.after != () { s += r.after; } } s"#),
+        (
+            "native where text ==",
+            r#"table("survey").where("group", "==", "g3").count()"#,
+        ),
+        (
+            "native anti_join",
+            r#"let t = table("survey"); t.anti_join("id", t.where("group", "==", "g1"), "id").count()"#,
+        ),
+        (
+            "closure filter",
+            r#"table("survey").filter(|r| r.after != () && r.after >= 40).len()"#,
+        ),
+        (
+            "for loop sum",
+            r#"let s = 0; for r in table("survey") { if r.after != () { s += r.after; } } s"#,
+        ),
     ];
     for (name, rule) in rules {
         let ast = engine.compile(rule).expect("compiles");

@@ -86,7 +86,11 @@ fn not_in_yes() { let t = table("big"); t.anti_join("id", t.where("answer", "=="
         .filter(|i| i % 13 != 0)
         .map(|i| (i % 10) / 2 * 2 + i % 2)
         .sum();
-    let hours = format!("{}.{}", half_hours / 2, if half_hours % 2 == 1 { 5 } else { 0 });
+    let hours = format!(
+        "{}.{}",
+        half_hours / 2,
+        if half_hours % 2 == 1 { 5 } else { 0 }
+    );
     let not_yes = (0..ROWS).filter(|i| i % 3 != 0).count();
     assert_eq!(q(0), yes_high.to_string());
     assert_eq!(q(1), hours);

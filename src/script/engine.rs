@@ -184,7 +184,9 @@ pub fn documented_functions() -> Vec<FunctionDoc> {
         .unwrap_or_default();
     // Indexers (`row.col`, `row["col"]`) and operators (`==` on a table's text cells) are
     // documented with `table`.
-    docs.retain(|d| !d.signature.starts_with("index$") && d.signature.starts_with(char::is_alphabetic));
+    docs.retain(|d| {
+        !d.signature.starts_with("index$") && d.signature.starts_with(char::is_alphabetic)
+    });
     docs.sort_by(|a, b| a.signature.cmp(&b.signature));
     docs
 }

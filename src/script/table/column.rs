@@ -116,12 +116,6 @@ pub(super) fn unpack(v: i64) -> (i64, u32) {
 }
 
 impl Numbers {
-    pub fn len(&self) -> usize {
-        match &self.cells {
-            NumberCells::Packed(v) => v.len(),
-            NumberCells::Wide(v) => v.len(),
-        }
-    }
     pub fn get(&self, row: usize) -> Option<Decimal> {
         match &self.cells {
             NumberCells::Packed(v) => match v.get(row) {
@@ -459,7 +453,7 @@ impl TextBuilder {
                     return Ok(());
                 }
                 if values.len() >= DICTIONARY_LIMIT {
-                    self.to_plain()?;
+                    self.switch_to_plain()?;
                     return self.push(raw);
                 }
                 let text = std::str::from_utf8(raw).map_err(|_| CellError::NotUtf8)?;
@@ -477,7 +471,7 @@ impl TextBuilder {
         }
     }
 
-    fn to_plain(&mut self) -> Result<(), CellError> {
+    fn switch_to_plain(&mut self) -> Result<(), CellError> {
         let TextBuilder::Dictionary { values, codes, .. } = self else {
             return Ok(());
         };

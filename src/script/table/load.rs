@@ -131,7 +131,7 @@ enum Quote {
     FieldStart,
     Unquoted,
     Quoted,
-    QuotedQuote,
+    ClosedOrEscaped,
 }
 
 impl<R: Read> Read for QuoteTracker<R> {
@@ -140,7 +140,7 @@ impl<R: Read> Read for QuoteTracker<R> {
         let chunk = buf.get(..n).unwrap_or_default();
         // Most chunks hold no quote at all: then only the line count and the state after
         // the last byte matter.
-        if !matches!(self.state, Quote::Quoted | Quote::QuotedQuote) && !chunk.contains(&b'"') {
+        if !matches!(self.state, Quote::Quoted | Quote::ClosedOrEscaped) && !chunk.contains(&b'"') {
             self.line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
             self.byte += n as u64;
             if let Some(&last) = chunk.last() {
@@ -157,9 +157,9 @@ impl<R: Read> Read for QuoteTracker<R> {
                     self.opened_at = (self.line, self.byte);
                     Quote::Quoted
                 }
-                (Quote::Quoted, b'"') => Quote::QuotedQuote,
+                (Quote::Quoted, b'"') => Quote::ClosedOrEscaped,
                 (Quote::Quoted, _) => Quote::Quoted,
-                (Quote::QuotedQuote, b'"') => Quote::Quoted,
+                (Quote::ClosedOrEscaped, b'"') => Quote::Quoted,
                 (_, b',' | b'\n' | b'\r') => Quote::FieldStart,
                 _ => Quote::Unquoted,
             };

@@ -1,12 +1,11 @@
 //! The native table operations: selections, aggregates, groups and joins, straight on
 //! the columns. Each is one pass over the view's rows; sums are exact.
 
-
 use rhai::{Array, Dynamic, INT, Map};
 use rust_decimal::Decimal;
 
-use super::hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::column::{Cell, Column, Numbers, Text, packed_blank, unpack};
+use super::hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::view::TableView;
 use super::{OpError, TableData, op_error};
 use crate::model::number::{NumberKind, parse_literal};
