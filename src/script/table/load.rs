@@ -239,7 +239,16 @@ fn read_pass<R: Read>(
         match csv.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(record_error(name, &columns, &e)),
+            Err(e) => {
+                // A quote never closed swallows the lines after it, which usually makes
+                // the row look ragged: report the quote, the cause, when that is what happened.
+                let mut tracker = csv.into_inner();
+                let _ = io::copy(&mut tracker, &mut io::sink());
+                if matches!(tracker.state, Quote::Quoted) {
+                    return Err(unclosed_quote(name, tracker.opened_at));
+                }
+                return Err(record_error(name, &columns, &e));
+            }
         }
         let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
         lines.push(row, line);
@@ -269,15 +278,7 @@ fn read_pass<R: Read>(
     }
     let tracker = csv.into_inner();
     if matches!(tracker.state, Quote::Quoted) {
-        let (line, byte) = tracker.opened_at;
-        return Err(LoadError {
-            message: format!(
-                "table `{name}`: a quote opened on line {line} is never closed, so the rest of the file would be one cell"
-            ),
-            help: "close the quoted cell with `\"`; a quote inside a quoted cell is written twice (`\"\"`)".to_owned(),
-            line,
-            byte,
-        });
+        return Err(unclosed_quote(name, tracker.opened_at));
     }
     if builders.iter().any(|b| b.needs_reread) {
         let again = builders
@@ -304,6 +305,17 @@ fn read_pass<R: Read>(
         row,
         lines,
     )))
+}
+
+fn unclosed_quote(name: &str, (line, byte): (u64, u64)) -> LoadError {
+    LoadError {
+        message: format!(
+            "table `{name}`: a quote opened on line {line} is never closed, so the rest of the file would be one cell"
+        ),
+        help: "close the quoted cell with `\"`; a quote inside a quoted cell is written twice (`\"\"`)".to_owned(),
+        line,
+        byte,
+    }
 }
 
 fn record_error(name: &str, columns: &[String], e: &csv::Error) -> LoadError {

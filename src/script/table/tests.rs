@@ -381,6 +381,13 @@ fn old_idioms_keep_working() {
         d("169")
     );
     assert!(eval(r#"table("survey").where("id", "==", "zz").reduce(|s, r| s + 1)"#).is_unit());
+    // As in docs/scripting.md: Rhai's own array reduce on the result of map.
+    assert_eq!(
+        eval(r#"table("survey").where("before", "present").map(|r| r.before).reduce(|sum, w| sum + w, 0)"#)
+            .as_decimal()
+            .unwrap(),
+        d("169")
+    );
     let (message, help) = error(r#"table("survey")[0].aftr"#);
     assert_eq!(message, "no column `aftr` in table `survey`");
     assert!(help.contains("did you mean `after`?"), "{help}");
