@@ -98,3 +98,31 @@ fn not_in_yes() { let t = table("big"); t.anti_join("id", t.where("answer", "=="
     assert_eq!(q(3), not_yes.to_string());
     eprintln!("1M rows x 10 columns: load + evaluate in {took:?}");
 }
+
+#[test]
+#[ignore = "writes an 18 MB file: run with --ignored"]
+fn a_problem_in_a_table_over_16_mib_is_located_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("models/data")).unwrap();
+    let mut csv = String::from("id,n\n");
+    for i in 0..1_300_000u32 {
+        writeln!(csv, "id{i:08},{}", i % 100).unwrap();
+    }
+    csv.push_str("last\n"); // line 1,300,002: one cell short
+    assert!(csv.len() > 16 * 1024 * 1024);
+    fs::write(root.join("models/data/big.csv"), &csv).unwrap();
+    fs::write(
+        root.join("models/m.yaml"),
+        "sroi: 1\nid: big\nname: Big\ncurrency: GBP\ndata:\n  big: data/big.csv\nstakeholders:\n  - id: people\noutcomes:\n  - id: o\n    stakeholder: people\n    quantity: '= table(\"big\").count()'\n    proxy: { value: 1, source: test }\n    duration: 1\n",
+    )
+    .unwrap();
+    let out = sroi(&["run", root.join("models/m.yaml").to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("big.csv:1300002"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("this row has 1 cells but the header has 2 (no cell for `n`)"),
+        "{}",
+        out.stderr
+    );
+}
