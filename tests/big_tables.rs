@@ -121,7 +121,8 @@ fn a_problem_in_a_table_over_16_mib_is_located_by_file_and_line() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stderr.contains("big.csv:1300002"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("this row has 1 cells but the header has 2 (no cell for `n`)"),
+        out.stderr
+            .contains("this row has 1 cells but the header has 2 (no cell for `n`)"),
         "{}",
         out.stderr
     );

@@ -63,3 +63,66 @@ fn old_and_new_rule_styles_give_the_same_figures_on_every_shipped_model() {
     }
     assert_eq!(compared, 6);
 }
+
+#[test]
+fn no_shipped_rule_compares_a_column_with_a_value_no_row_has() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in fs::read_dir(root.join("models")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let (project, _) = sroi::project::load(
+            &mut sroi::source::DiskFiles::default(),
+            &path,
+            &sroi::project::LoadOptions::default(),
+        )
+        .unwrap();
+        sroi::evaluate::evaluate(&project).unwrap();
+        let warnings = project.host.table_warnings();
+        assert!(warnings.is_empty(), "{}: {warnings:?}", path.display());
+    }
+}
+
+#[test]
+fn a_rule_on_a_value_no_row_has_warns_at_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("models/data")).unwrap();
+    fs::create_dir_all(root.join("scripts")).unwrap();
+    fs::write(root.join("models/data/s.csv"), "id,answer\n1,yes\n2,no\n").unwrap();
+    fs::write(
+        root.join("scripts/m.rhai"),
+        "fn said_yes() {\n    table(\"s\").where(\"answer\", \"==\", \"Yes\").count()\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("models/m.yaml"),
+        "sroi: 1\nid: m\nname: M\ncurrency: GBP\nscript: ../scripts/m.rhai\ndata:\n  s: data/s.csv\nstakeholders:\n  - id: people\noutcomes:\n  - id: o\n    stakeholder: people\n    quantity: '= said_yes()'\n    proxy: { value: 1, source: test }\n    duration: 1\n",
+    )
+    .unwrap();
+    let (project, _) = sroi::project::load(
+        &mut sroi::source::DiskFiles::default(),
+        &root.join("models/m.yaml"),
+        &sroi::project::LoadOptions::default(),
+    )
+    .unwrap();
+    sroi::evaluate::evaluate(&project).unwrap();
+    let warnings = project.host.table_warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let w = &warnings[0];
+    assert!(!w.is_error());
+    assert_eq!(
+        w.message,
+        "no row of table `s` has \"Yes\" in column `answer`, so this comparison matches nothing"
+    );
+    assert_eq!(
+        w.help.as_deref(),
+        Some("did you mean `yes`? values present in `answer`: `yes`, `no`")
+    );
+    let rendered = sroi::diagnostic::render(
+        &sroi::diagnostic::Diagnostics(warnings.clone()),
+        sroi::diagnostic::Style::Plain,
+    );
+    assert!(rendered.contains("m.rhai:2:"), "{rendered}");
+}
