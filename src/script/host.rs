@@ -123,9 +123,10 @@ impl Runtime {
             let path = model_dir.join(&t.path.value);
             match load_table(files, &t.name.value, &path) {
                 Ok((table, text)) => {
-                    if let Some(text) = text {
-                        read_files.push((path.clone(), text));
-                    }
+                    // A table too large for `files` has no text here; an empty text never
+                    // matches a re-read, so a runtime holding it is rebuilt on every load
+                    // rather than reused with stale rows.
+                    read_files.push((path.clone(), text.unwrap_or_else(|| Arc::from(""))));
                     tables.insert(t.name.value.clone(), Arc::new(table));
                 }
                 Err(TableProblem::InCsv(d)) => diagnostics.push(d),
