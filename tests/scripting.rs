@@ -320,7 +320,7 @@ fn functions_lists_what_the_engine_registers() {
     for f in [
         "proxy(id: &str) -> Decimal",
         "param(name: &str) -> Decimal",
-        "table(name: &str) -> Array",
+        "table(name: &str) -> table",
     ] {
         assert!(out.stdout.contains(f), "{}", out.stdout);
     }
@@ -459,4 +459,67 @@ fn a_param_sees_only_the_params_above_it_even_when_reloaded() {
     .unwrap();
     let err = load().unwrap_err();
     assert!(err.contains("unknown variable `b`"), "{err}");
+}
+
+#[test]
+fn an_unterminated_quote_is_located_not_swallowed() {
+    let p = model("= 1", "");
+    fs::write(
+        p.path("models/data/survey.csv"),
+        "id,before,after\n1,40,45\n2,\"41,42\n3,38,40\n",
+    )
+    .unwrap();
+    let err = error_of(&p);
+    assert!(
+        err.contains("a quote opened on line 3 is never closed"),
+        "{err}"
+    );
+    // Marked at the quote itself.
+    assert!(err.contains("survey.csv:3:3"), "{err}");
+}
+
+#[test]
+fn text_in_a_column_of_figures_is_an_error_naming_the_cell() {
+    // Native operation and row-by-row closure alike: never a silent false or zero.
+    for quantity in [
+        r#"= table(\"survey\").sum(\"after\")"#,
+        r#"= table(\"survey\").where(\"after\", \">=\", 44).count()"#,
+        r#"= table(\"survey\").filter(|r| r.after >= 44).len()"#,
+    ] {
+        let p = model(quantity, "");
+        fs::write(
+            p.path("models/data/survey.csv"),
+            "id,before,after\n1,40,45\n2,41,\"1,500\"\n3,38,\n",
+        )
+        .unwrap();
+        // Undo the terminal wrapping of long messages.
+        let err = error_of(&p)
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            err.contains("column `after` of table `survey` is text"),
+            "{err}"
+        );
+        assert!(
+            err.contains("\"1,500\" at ") && err.contains("survey.csv:3 (row 2 of the table)"),
+            "{err}"
+        );
+        assert!(err.contains("`1500`"), "{err}");
+    }
+}
+
+#[test]
+fn a_leading_zero_keeps_a_code_as_text() {
+    let p = model(
+        r#"= table(\"survey\").where(\"code\", \"==\", \"0042\").count()"#,
+        "",
+    );
+    fs::write(
+        p.path("models/data/survey.csv"),
+        "id,code\n1,0042\n2,42\n3,0042\n",
+    )
+    .unwrap();
+    assert_eq!(quantity(&p.json(&[])), "2");
 }

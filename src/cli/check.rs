@@ -110,9 +110,7 @@ fn check_model(
     let (project, mut warnings) = project::load(files, path, &args.options.load_options())?;
     // Evaluate too: whatever `run` would reject, `check` rejects, and it warns the same.
     let evaluation = evaluate::evaluate(&project)?;
-    for w in &evaluation.warnings {
-        warnings.push(w.diagnostic(&project.model.file));
-    }
+    warnings.extend(evaluate::warnings(&project, &evaluation));
     let set = if evaluation.proxy_set.chain.is_empty() {
         "inline proxies only".to_owned()
     } else {

@@ -261,12 +261,7 @@ fn load_and_evaluate_with(
     io.report(&warnings);
     match evaluate::evaluate(&project) {
         Ok(evaluation) => {
-            let warnings: Vec<crate::diagnostic::Diagnostic> = evaluation
-                .warnings
-                .iter()
-                .map(|w| w.diagnostic(&project.model.file))
-                .collect();
-            io.report(&Diagnostics(warnings));
+            io.report(&evaluate::warnings(&project, &evaluation));
             Some((project, evaluation))
         }
         Err(d) => {

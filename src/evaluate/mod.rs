@@ -70,6 +70,18 @@ impl<'p> Evaluator<'p> {
     }
 }
 
+/// An evaluation's warnings as located diagnostics: its figures' own (in the model), then
+/// what table operations noticed while rules ran (in the scripts).
+pub fn warnings(project: &Project, evaluation: &Evaluation) -> Diagnostics {
+    let mut out: Vec<crate::diagnostic::Diagnostic> = evaluation
+        .warnings
+        .iter()
+        .map(|w| w.diagnostic(&project.model.file))
+        .collect();
+    out.extend(project.host.table_warnings());
+    Diagnostics(out)
+}
+
 /// Evaluate a loaded project under the `--set` overrides it was loaded with.
 pub fn evaluate(project: &Project) -> Result<Evaluation, Diagnostics> {
     let scenario = Scenario::from_overrides(project, &project.overrides)?;

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use super::bindings::{self, Missing};
 use super::imports::ScriptsResolver;
 use super::locate;
-use super::tables::{Row, Table};
+use super::table::{self, Table};
 use crate::suggest;
 
 /// Limits a script runs within. Each stops a runaway script with an error.
@@ -109,8 +109,6 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
         Ok(bindings::variable(name).map(Dynamic::from_decimal))
     });
 
-    register_rows(&mut engine);
-
     FuncRegistration::new("proxy")
         .with_params_info(["id: &str", "Decimal"])
         .with_comments(["/// The value of proxy `id` in the active proxy set (after `extends` and any `--set proxies.ID=`), so `--proxies` reaches scripts."])
@@ -154,30 +152,7 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
             },
         );
 
-    let s = Arc::clone(&state);
-    FuncRegistration::new("table")
-        .with_params_info(["name: &str", "Array"])
-        .with_comments([
-            "/// The `data` table `name`: an array with one row per CSV line. A row reads like a map\n\
-             /// keyed by the header (`row.after`, `row[\"after\"]`, `keys(row)`, `\"after\" in row`) and is\n\
-             /// read-only; a misspelt column is an error naming the header. Numeric cells are exact\n\
-             /// decimals, empty cells `()`, other cells strings.",
-        ])
-        .register_into_engine(
-            &mut engine,
-            move |name: &str| -> Result<Array, Box<EvalAltResult>> {
-                s.tables.get(name).map(|t| t.rows.clone()).ok_or_else(|| {
-                    let help = suggest::did_you_mean(name, s.tables.keys().map(String::as_str)).unwrap_or_else(|| {
-                        if s.tables.is_empty() {
-                            format!("add `data:` to the model, e.g. `data: {{ {name}: data/{name}.csv }}`")
-                        } else {
-                            format!("tables in this model: {}", suggest::one_of(s.tables.keys().map(String::as_str)))
-                        }
-                    });
-                    runtime_with_help(format!("the model has no data table `{name}`"), help)
-                })
-            },
-        );
+    table::register(&mut engine, &state.tables);
 
     engine
 }
@@ -294,57 +269,6 @@ fn register_division(engine: &mut Engine) {
         });
 }
 
-/// Table rows: read like maps, never copied cell by cell.
-fn register_rows(engine: &mut Engine) {
-    engine.register_type_with_name::<Row>("row");
-    // `row["col"]`, and `row.col` (Rhai falls back to the indexer for properties).
-    engine.register_indexer_get(
-        |row: &mut Row, column: &str| -> Result<Dynamic, Box<EvalAltResult>> {
-            row.get(column)
-                .map_err(|(message, help)| runtime_with_help(message, help))
-        },
-    );
-    engine.register_indexer_set(
-        |_row: &mut Row, column: &str, _: Dynamic| -> Result<(), Box<EvalAltResult>> {
-            Err(runtime_with_help(
-                format!(
-                    "cannot change column `{column}` of a table row: evidence tables are read-only"
-                ),
-                "copy the row first with `let r = row.to_map();` and change the copy".to_owned(),
-            ))
-        },
-    );
-    FuncRegistration::new("to_map")
-        .with_params_info(["row: Row", "Map"])
-        .with_comments(["/// An editable copy of a table row, as a map keyed by the header."])
-        .register_into_engine(engine, |row: &mut Row| -> rhai::Map {
-            (*row.cells).clone()
-        });
-    FuncRegistration::new("keys")
-        .with_params_info(["row: Row", "Array"])
-        .with_comments(["/// The column names of a table row (sorted)."])
-        .register_into_engine(engine, |row: &mut Row| -> Array {
-            row.cells
-                .keys()
-                .map(|k| Dynamic::from(k.to_string()))
-                .collect()
-        });
-    FuncRegistration::new("contains")
-        .with_params_info(["row: Row", "column: &str", "bool"])
-        .with_comments(["/// Whether a table row has `column` (also written `\"column\" in row`)."])
-        .register_into_engine(engine, |row: &mut Row, column: &str| -> bool {
-            row.cells.contains_key(column)
-        });
-    for name in ["to_string", "to_debug"] {
-        FuncRegistration::new(name)
-            .with_params_info(["row: Row", "String"])
-            .with_comments(["/// A table row as text, e.g. for `print`."])
-            .register_into_engine(engine, |row: &mut Row| -> String {
-                format!("{:?}", row.cells)
-            });
-    }
-}
-
 /// One function the engine provides, read back from the engine's own metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionDoc {
@@ -389,11 +313,11 @@ pub fn documented_functions() -> Vec<FunctionDoc> {
                 .collect()
         })
         .unwrap_or_default();
-    // Indexers (`row.col`, `row["col"]`) are documented with `table`, and operators (the
-    // exact `/`) in the text `sroi functions` prints after the list.
-    // The exact-type `print`s (see `register_print`) carry no comment: one entry says it.
+    // Indexers (`row.col`, `row["col"]`) and operators (the exact `/`, `==` on a table's
+    // text cells) are documented with `table` and in the text `sroi functions` prints after
+    // the list. The exact-type `print`s (see `register_print`) carry no comment: one says it.
     docs.retain(|d| {
-        d.signature.starts_with(|c: char| c.is_ascii_alphabetic())
+        d.signature.starts_with(char::is_alphabetic)
             && !d.signature.starts_with("index$")
             && !(d.signature.starts_with("print(") && d.doc.is_empty())
     });

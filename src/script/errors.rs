@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rhai::{EvalAltResult, ParseError, Position};
 
 use super::engine::Limits;
-use super::tables::Table;
+use super::table::Table;
 use crate::diagnostic::{Diagnostic, SourceFile, Span, offset_of};
 use crate::suggest;
 

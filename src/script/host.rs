@@ -20,11 +20,11 @@ use super::errors::{self, ErrorContext, ExpressionSite};
 use super::imports::{ScriptsResolver, Sources, scripts_root};
 use super::lint;
 use super::locate;
-use super::tables;
+use super::table::{self, TableData, TableWarning};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::model::Model;
 use crate::model::number::{self, NumberField, NumberSource};
-use crate::source::{Files, dir_of, unreadable};
+use crate::source::{Files, MAX_FILE_BYTES, dir_of, unreadable};
 
 struct Compiled {
     ast: AST,
@@ -98,23 +98,22 @@ impl Runtime {
         let mut tables = BTreeMap::new();
         for t in &model.data {
             let path = model_dir.join(&t.path.value);
-            match files.read(&path) {
-                Ok(file) => {
-                    read_files.push((path.clone(), Arc::from(file.text())));
-                    match tables::read(&t.name.value, &file) {
-                        Ok(table) => {
-                            tables.insert(t.name.value.clone(), table);
-                        }
-                        Err(d) => diagnostics.push(d),
-                    }
+            match load_table(files, &t.name.value, &path) {
+                Ok((table, text)) => {
+                    // A table too large for `files` has no text here; an empty text never
+                    // matches a re-read, so a runtime holding it is rebuilt on every load
+                    // rather than reused with stale rows.
+                    read_files.push((path.clone(), text.unwrap_or_else(|| Arc::from(""))));
+                    tables.insert(t.name.value.clone(), Arc::new(table));
                 }
-                Err(e) => diagnostics.push(
+                Err(TableProblem::InCsv(d)) => diagnostics.push(d),
+                Err(TableProblem::Unreadable(e)) => diagnostics.push(
                     Diagnostic::error(format!(
                         "{} ({})",
                         unreadable(&path, "the data table", &e).message,
                         display_path(&path)
                     ))
-                    .code("sroi::script")
+                    .code("sroi::file")
                     .at(&model.file, t.path.span)
                     .help("paths in a model are relative to the model file's folder"),
                 ),
@@ -241,6 +240,80 @@ impl Runtime {
             functions,
             limits: self.limits,
         }
+    }
+}
+
+enum TableProblem {
+    Unreadable(std::io::Error),
+    InCsv(Diagnostic),
+}
+
+/// Read one data table. Files up to the 16 MiB input cap go through `files` (so watch
+/// mode sees their content); larger ones, up to the table limit, are streamed from disk
+/// and are re-read on every load.
+// TODO(lead): route every table through `table::read_table_bytes` / the loader with
+// `--max-table-size` (default `table::DEFAULT_MAX_TABLE_BYTES`).
+fn load_table(
+    files: &mut dyn Files,
+    name: &str,
+    path: &std::path::Path,
+) -> Result<(TableData, Option<Arc<str>>), TableProblem> {
+    let large = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > MAX_FILE_BYTES);
+    if large {
+        if let Some(recorder) = files.recorder()
+            && let Ok(mut seen) = recorder.lock()
+        {
+            seen.insert(path.to_path_buf());
+        }
+        let origin = display_path(path);
+        let parsed = table::load::parse_file(name, &origin, path, table::DEFAULT_MAX_TABLE_BYTES)
+            .map_err(TableProblem::Unreadable)?;
+        return parsed
+            .map(|t| (t, None))
+            .map_err(|e| TableProblem::InCsv(csv_error_in_large_file(path, &e)));
+    }
+    let file = files.read(path).map_err(TableProblem::Unreadable)?;
+    match table::load::parse(name, &file.name, file.text().as_bytes()) {
+        Ok(t) => Ok((t, Some(Arc::from(file.text())))),
+        Err(e) => Err(TableProblem::InCsv(csv_error(&file, &e))),
+    }
+}
+
+/// A CSV problem, marked on its line.
+fn csv_error(file: &Arc<SourceFile>, e: &table::LoadError) -> Diagnostic {
+    let text = file.text();
+    let start = usize::try_from(e.byte)
+        .ok()
+        .filter(|&b| b <= text.len())
+        .unwrap_or_else(|| crate::diagnostic::offset_of(text, e.line, 1));
+    let len = text
+        .get(start..)
+        .map_or(0, |rest| rest.find('\n').unwrap_or(rest.len()));
+    Diagnostic::error(e.message.clone())
+        .at(file, Span::new(start, len))
+        .help(e.help.clone())
+}
+
+/// A CSV problem in a table too large to quote: file and line in the message.
+fn csv_error_in_large_file(path: &std::path::Path, e: &table::LoadError) -> Diagnostic {
+    Diagnostic::error(format!("{}:{}: {}", display_path(path), e.line, e.message))
+        .in_file(path)
+        .help(e.help.clone())
+}
+
+/// A table warning, placed at the call that raised it.
+fn table_warning(w: &TableWarning, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
+    let d = Diagnostic::warning(w.message.clone()).help(w.help.clone());
+    match (w.source.as_ref().and_then(|s| sources.get(s)), w.line) {
+        (Some(file), Some(line)) => {
+            let offset = crate::diagnostic::offset_of(
+                file.text(),
+                line as u64,
+                w.column.unwrap_or(1) as u64,
+            );
+            d.at(file, Span::new(offset, 0))
+        }
+        _ => d,
     }
 }
 
@@ -401,6 +474,15 @@ impl ScriptHost {
 
     pub fn functions(&self) -> &[ScriptFunction] {
         &self.runtime.functions
+    }
+
+    /// Warnings raised so far by table operations (e.g. `where` on a value no row has),
+    /// located at the call when it was in a script.
+    pub fn table_warnings(&self) -> Vec<Diagnostic> {
+        table::warnings(self.runtime.state.tables.values())
+            .iter()
+            .map(|w| table_warning(w, &self.runtime.sources))
+            .collect()
     }
 
     /// Warnings found in the scripts and expressions before anything ran.

@@ -8,7 +8,7 @@ pub mod host;
 pub mod imports;
 pub mod lint;
 mod locate;
-pub mod tables;
+pub mod table;
 
 pub use engine::Limits;
 pub use host::ScriptHost;

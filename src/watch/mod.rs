@@ -152,7 +152,7 @@ impl Session {
             )
             .and_then(|(p, mut w)| {
                 let e = evaluate::evaluate(&p)?;
-                w.0.extend(e.warnings.iter().map(|x| x.diagnostic(&p.model.file)));
+                w.extend(evaluate::warnings(&p, &e));
                 Ok((e, w))
             }) {
                 Ok((evaluation, warnings)) => {
