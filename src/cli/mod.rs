@@ -1,6 +1,8 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod check;
+mod sensitivity;
+mod simulate;
 
 use std::io::{IsTerminal, Write};
 
@@ -40,6 +42,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the functions scripts and expressions can call (and a model's own).
     Functions(FunctionsArgs),
+    /// One-at-a-time sensitivity with exact tipping points (and `--two-way` grids).
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Monte Carlo simulation of the model's `uncertainty:` block.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +198,8 @@ where
             io,
         ),
         Command::Functions(args) => functions(&args, io),
+        Command::Sensitivity(args) => sensitivity::run(&args, io),
+        Command::Simulate(args) => simulate::run(&args, io),
     }
 }
 
@@ -220,6 +228,30 @@ fn load_and_evaluate(
             io.report(&Diagnostics(warnings));
             Some((project, evaluation))
         }
+        Err(d) => {
+            io.report(&d);
+            None
+        }
+    }
+}
+
+/// Load a model and build its `--set` scenario, reporting problems; `None` on errors.
+fn load_base(
+    model: &std::path::Path,
+    options: &ModelOptions,
+    io: &mut Io<'_>,
+) -> Option<(Project, evaluate::Scenario)> {
+    let mut files = DiskFiles::default();
+    let (project, warnings) = match project::load(&mut files, model, &options.load_options()) {
+        Ok(loaded) => loaded,
+        Err(d) => {
+            io.report(&d);
+            return None;
+        }
+    };
+    io.report(&warnings);
+    match evaluate::Scenario::from_overrides(&project, &project.overrides) {
+        Ok(base) => Some((project, base)),
         Err(d) => {
             io.report(&d);
             None

@@ -3,11 +3,14 @@
 //! Nothing is rounded before this point. Money is shown to 2 places and ratios to 2
 //! (4 in JSON), half away from zero.
 
+pub mod analysis;
 mod csv;
 pub mod explain;
 pub mod json;
 mod markdown;
 mod sections;
+pub mod sensitivity_report;
+pub mod simulation_report;
 mod table;
 
 use rust_decimal::{Decimal, RoundingStrategy};
