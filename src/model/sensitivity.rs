@@ -193,11 +193,12 @@ fn explicit_ranges(node: &Node, outcomes: &[Outcome], r: &mut Reader) -> Vec<Exp
             continue;
         };
         for var in vars.keys() {
-            let Some(range) = vars.get(&var.value) else {
+            // An unknown name is left unread, for `finish` to report with a suggestion.
+            let Some(variable) = Variable::from_name(&var.value) else {
                 continue;
             };
-            let Some(variable) = Variable::from_name(&var.value) else {
-                continue; // reported by `finish` below, with a suggestion
+            let Some(range) = vars.get(&var.value) else {
+                continue;
             };
             let name = format!("sensitivity.outcomes.{}.{}", key.value, var.value);
             if let Some((low, high)) = low_high(range, variable, &name, r) {

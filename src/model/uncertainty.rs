@@ -152,11 +152,12 @@ pub fn read(node: &Node, outcomes: &[Outcome], inputs: usize, r: &mut Reader) ->
                 continue;
             };
             for var in vars.keys() {
-                let Some(dist) = vars.get(&var.value) else {
+                // An unknown name is left unread, for `finish` to report with a suggestion.
+                let Some(variable) = Variable::from_name(&var.value) else {
                     continue;
                 };
-                let Some(variable) = Variable::from_name(&var.value) else {
-                    continue; // reported by `finish`
+                let Some(dist) = vars.get(&var.value) else {
+                    continue;
                 };
                 let name = format!("uncertainty.outcomes.{}.{}", key.value, var.value);
                 if let Some(u) = uncertain(dist, Figure::Outcome(index, variable), &name, r) {
