@@ -147,22 +147,16 @@ impl Plan {
         };
         let mut pv = self.constant_pv;
         for o in &self.outcomes {
-            let x: Vec<f64> = (0..7)
-                .map(|k| {
-                    pick(
-                        o.samplers.get(k).copied().flatten(),
-                        o.base.get(k).copied().unwrap_or(0.0),
-                    )
-                })
-                .collect();
-            let [q, p, dw, ds, at, drop, years] = x.as_slice() else {
-                return None;
-            };
+            let mut x = o.base;
+            for (value, sampler) in x.iter_mut().zip(o.samplers) {
+                *value = pick(sampler, *value);
+            }
+            let [q, p, dw, ds, at, drop, years] = x;
             let impact = q * p * (1.0 - dw) * (1.0 - ds) * (1.0 - at);
             let keep = 1.0 - drop;
             let mut value = impact;
             let mut sum = 0.0;
-            let years = *years as usize;
+            let years = years as usize;
             for factor in self.factors.iter().skip(o.offset).take(years) {
                 sum += value * factor;
                 value *= keep;
