@@ -26,7 +26,9 @@ fn bench(c: &mut Criterion) {
     });
     let (project, _) = load(&mut DiskFiles::default(), &path, &options).expect("loads");
     group.bench_function("simulate/100k", |b| {
-        b.iter(|| simulate(&project, Scenario::default(), DRAWS, 1, &mut |_, _| {}).expect("simulates"));
+        b.iter(|| {
+            simulate(&project, Scenario::default(), DRAWS, 1, &mut |_, _| {}).expect("simulates")
+        });
     });
     group.finish();
 }

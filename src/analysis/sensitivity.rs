@@ -168,7 +168,7 @@ pub fn analyse(
         }
     }
     // Stable: ties keep outcome order, then variable order.
-    rows.sort_by(|a, b| b.swing.cmp(&a.swing));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.swing));
 
     let two_way = match grid {
         Some(((xi, xv), (yi, yv), steps)) => {
