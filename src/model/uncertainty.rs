@@ -282,7 +282,7 @@ fn uncertain(node: &Node, figure: Figure, name: &str, r: &mut Reader) -> Option<
     // Location arguments follow the figure's number rules; spreads and shapes their own.
     let arg = |i: usize, kind: NumberKind, r: &mut Reader| -> Option<Decimal> {
         let text = args.get(i)?;
-        let span = sub_span(r, node.span, text);
+        let span = sub_span(r, node.span, i, text);
         let what = name.to_owned();
         let parsed =
             number::parse_literal(text, kind).and_then(|v| number::check(v, kind).map(|()| v));
@@ -484,17 +484,30 @@ fn split_call(text: &str) -> Option<(&str, Vec<&str>)> {
     Some((func, inner.split(',').map(str::trim).collect()))
 }
 
-/// The span of `arg` inside the node's text when it is written plainly in the file.
-fn sub_span(r: &Reader, span: Span, arg: &str) -> Span {
+/// The span of the `index`-th argument inside the node's text when the call is written
+/// plainly in the file (quoted or not); otherwise the whole node.
+fn sub_span(r: &Reader, span: Span, index: usize, arg: &str) -> Span {
     let text = r
         .file
         .text()
         .get(span.offset..span.end())
         .unwrap_or_default();
-    match text.find(arg) {
-        Some(i) if !arg.is_empty() => Span::new(span.offset.saturating_add(i), arg.len()),
-        _ => span,
+    let Some(open) = text.find('(') else {
+        return span;
+    };
+    let mut at = open.saturating_add(1);
+    for (i, piece) in text.get(at..).unwrap_or_default().split(',').enumerate() {
+        let piece = piece.split(')').next().unwrap_or_default();
+        let lead = piece.len().saturating_sub(piece.trim_start().len());
+        if i == index && piece.trim() == arg {
+            return Span::new(
+                span.offset.saturating_add(at).saturating_add(lead),
+                arg.len(),
+            );
+        }
+        at = at.saturating_add(piece.len()).saturating_add(1);
     }
+    span
 }
 
 fn signature(func: &str) -> &'static str {
