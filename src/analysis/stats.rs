@@ -119,24 +119,22 @@ pub fn histogram(values: &[f64]) -> Vec<Bin> {
 
 /// Ranks 1..=n, ties sharing the average of the ranks they span.
 pub fn ranks(values: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    let at = |i: usize| values.get(i).copied().unwrap_or(f64::NAN);
-    order.sort_by(|a, b| at(*a).total_cmp(&at(*b)).then(a.cmp(b)));
+    // Sorting (value, position) pairs keeps the sort in contiguous memory.
+    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut ranks = vec![0.0; values.len()];
     let mut start = 0;
-    while start < order.len() {
-        let value = order.get(start).map_or(f64::NAN, |i| at(*i));
+    while let Some((value, _)) = order.get(start).copied() {
         let mut end = start + 1;
-        while end < order.len()
-            && order
-                .get(end)
-                .is_some_and(|i| at(*i).total_cmp(&value) == Ordering::Equal)
+        while order
+            .get(end)
+            .is_some_and(|(v, _)| v.total_cmp(&value) == Ordering::Equal)
         {
             end += 1;
         }
         // Positions start..end hold ranks start+1..=end; their average:
         let average = (start + 1 + end) as f64 / 2.0;
-        for i in order.get(start..end).unwrap_or_default() {
+        for (_, i) in order.get(start..end).unwrap_or_default() {
             if let Some(r) = ranks.get_mut(*i) {
                 *r = average;
             }
