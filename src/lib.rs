@@ -5,6 +5,7 @@
 //! `project` (load once) → `evaluate` (resolve numbers, run `calc`) → `report`.
 //! Every stage reports problems through `diagnostic::Diagnostic`.
 
+pub mod analysis;
 pub mod assets;
 pub mod calc;
 pub mod cli;

@@ -8,6 +8,8 @@ mod import;
 mod init;
 mod output;
 mod schema;
+mod sensitivity;
+mod simulate;
 mod verify;
 
 use std::io::{IsTerminal, Write};
@@ -67,6 +69,10 @@ pub enum Command {
     /// Write a starter project (model, script, illustrative data, UK proxy set) into DIR.
     #[command(after_help = help::INIT)]
     Init(init::InitArgs),
+    /// One-at-a-time sensitivity with exact tipping points (and `--two-way` grids).
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Monte Carlo simulation of the model's `uncertainty:` block.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +238,8 @@ where
         Command::Compare(args) => compare::compare(&args, io),
         Command::Assets(args) => assets::run(&args, io),
         Command::Init(args) => init::init(&args, io),
+        Command::Sensitivity(args) => sensitivity::run(&args, io),
+        Command::Simulate(args) => simulate::run(&args, io),
     }
 }
 
@@ -264,6 +272,30 @@ fn load_and_evaluate_with(
             io.report(&evaluate::warnings(&project, &evaluation));
             Some((project, evaluation))
         }
+        Err(d) => {
+            io.report(&d);
+            None
+        }
+    }
+}
+
+/// Load a model and build its `--set` scenario, reporting problems; `None` on errors.
+fn load_base(
+    model: &std::path::Path,
+    options: &ModelOptions,
+    io: &mut Io<'_>,
+) -> Option<(Project, evaluate::Scenario)> {
+    let mut files = DiskFiles::default();
+    let (project, warnings) = match project::load(&mut files, model, &options.load_options()) {
+        Ok(loaded) => loaded,
+        Err(d) => {
+            io.report(&d);
+            return None;
+        }
+    };
+    io.report(&warnings);
+    match evaluate::Scenario::from_overrides(&project, &project.overrides) {
+        Ok(base) => Some((project, base)),
         Err(d) => {
             io.report(&d);
             None

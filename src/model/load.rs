@@ -37,6 +37,8 @@ const MODEL_KEYS: &[&str] = &[
     "inputs",
     "outputs",
     "outcomes",
+    "sensitivity",
+    "uncertainty",
 ];
 const STAKEHOLDER_KEYS: &[&str] = &["id", "name", "description"];
 const INPUT_KEYS: &[&str] = &["stakeholder", "description", "value", "year"];
@@ -236,6 +238,12 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
             Some("add at least one outcome: what changes, for whom, and its proxy".into()),
         );
     }
+    let sensitivity = f
+        .optional("sensitivity")
+        .map(|n| super::sensitivity::read(n, &outcomes, r));
+    let uncertainty = f
+        .optional("uncertainty")
+        .map(|n| super::uncertainty::read(n, &outcomes, inputs.len(), r));
     f.finish(r, MODEL_KEYS);
 
     // Build the model even when some fields were wrong (they are already reported), so
@@ -262,6 +270,8 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
         inputs,
         outputs,
         outcomes,
+        sensitivity,
+        uncertainty,
     })
 }
 

@@ -3,7 +3,9 @@
 pub mod fields;
 pub mod load;
 pub mod number;
+pub mod sensitivity;
 pub mod types;
+pub mod uncertainty;
 pub mod yaml;
 pub mod years;
 

@@ -121,6 +121,10 @@ pub struct Model {
     pub inputs: Vec<Input>,
     pub outputs: Vec<Output>,
     pub outcomes: Vec<Outcome>,
+    /// The `sensitivity:` block, if written (defaults otherwise).
+    pub sensitivity: Option<super::sensitivity::Sensitivity>,
+    /// The `uncertainty:` block, if written.
+    pub uncertainty: Option<super::uncertainty::Uncertainty>,
 }
 
 #[derive(Debug, Clone)]

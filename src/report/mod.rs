@@ -3,6 +3,7 @@
 //! Nothing is rounded before this point. Money is shown to 2 places and ratios to 2
 //! (4 in JSON), half away from zero.
 
+pub mod analysis;
 mod charts;
 pub mod compare;
 mod csv;
@@ -12,6 +13,8 @@ pub mod import;
 pub mod json;
 mod markdown;
 mod sections;
+pub mod sensitivity_report;
+pub mod simulation_report;
 pub mod table;
 pub mod xlsx;
 

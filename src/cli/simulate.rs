@@ -1,0 +1,90 @@
+//! `sroi simulate`: seeded Monte Carlo simulation of the model's `uncertainty:` block.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{EXIT_INVALID, Io, ModelOptions, emit, load_base};
+use crate::analysis::simulate::{self, DEFAULT_DRAWS, MAX_DRAWS};
+use crate::report::analysis::AnalysisFormat;
+use crate::report::simulation_report;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The impact model (YAML), with an `uncertainty:` block.
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub options: ModelOptions,
+    /// Number of draws (1 to 1,000,000).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DRAWS, value_parser = draws)]
+    pub draws: usize,
+    /// Seed of the random numbers: the same seed gives the same output, byte for byte.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = AnalysisFormat::Table)]
+    pub format: AnalysisFormat,
+}
+
+fn draws(text: &str) -> Result<usize, String> {
+    match text.trim().replace('_', "").parse::<usize>() {
+        Ok(n) if (1..=MAX_DRAWS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of draws from 1 to {MAX_DRAWS}"
+        )),
+    }
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once a run has taken
+/// more than a second.
+struct Progress {
+    started: Instant,
+    terminal: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn update(&mut self, done: usize, total: usize) {
+        if !self.terminal || self.started.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:40} {pos}/{len} draws, {eta} left")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        bar.set_position(done as u64);
+    }
+}
+
+pub fn run(args: &SimulateArgs, io: &mut Io<'_>) -> i32 {
+    let Some((project, base)) = load_base(&args.model, &args.options, io) else {
+        return EXIT_INVALID;
+    };
+    let mut progress = Progress {
+        started: Instant::now(),
+        terminal: std::io::stderr().is_terminal(),
+        bar: None,
+    };
+    let result = simulate::simulate(&project, base, args.draws, args.seed, &mut |done, total| {
+        progress.update(done, total);
+    });
+    if let Some(bar) = progress.bar.take() {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(report) => emit(io, &simulation_report::render(&report, args.format)),
+        Err(d) => {
+            io.report(&d);
+            EXIT_INVALID
+        }
+    }
+}
