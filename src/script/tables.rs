@@ -9,13 +9,12 @@
 //! count a row once rather than cell by cell. A misspelt column is an error that names
 //! the table's header. `row.to_map()` gives an ordinary, editable map.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Map};
-use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::model::number::{self, NumberError};
 
 /// One row of a table, as scripts see it.
 #[derive(Debug, Clone)]
@@ -59,16 +58,18 @@ pub struct Table {
     pub rows: Array,
 }
 
-/// A cell as a script sees it.
-pub fn cell(text: &str) -> Dynamic {
+/// A cell as a script sees it: a number by the model's rules (`number::parse_number`),
+/// `()` when empty, otherwise text. A number sroi cannot hold exactly is an error, never
+/// a rounding.
+pub fn cell(text: &str) -> Result<Dynamic, NumberError> {
     let t = text.trim();
     if t.is_empty() {
-        return Dynamic::UNIT;
+        return Ok(Dynamic::UNIT);
     }
-    match Decimal::from_str_exact(t).or_else(|_| Decimal::from_str(t)) {
-        Ok(d) if t.chars().any(|c| c.is_ascii_digit()) => Dynamic::from_decimal(d),
-        _ => Dynamic::from(t.to_owned()),
-    }
+    Ok(match number::parse_number(t)? {
+        Some(d) => Dynamic::from_decimal(d),
+        None => Dynamic::from(t.to_owned()),
+    })
 }
 
 /// Parse a CSV file's text. Problems are located in the CSV.
@@ -143,8 +144,25 @@ pub fn read(name: &str, file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
             }
         };
         let mut row = Map::new();
-        for (column, value) in columns.iter().zip(record.iter()) {
-            row.insert(column.as_str().into(), cell(value));
+        let record_start = record
+            .position()
+            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+        for (i, (column, value)) in columns.iter().zip(record.iter()).enumerate() {
+            match cell(value) {
+                Ok(v) => {
+                    row.insert(column.as_str().into(), v);
+                }
+                Err(e) => {
+                    let line = record.position().map_or(0, csv::Position::line);
+                    let offset = cell_offset(text, record_start, i);
+                    return Err(Diagnostic::error(format!(
+                        "table `{name}`, column `{column}`, line {line}: {}",
+                        e.message
+                    ))
+                    .at(file, Span::new(offset, value.len()))
+                    .help(e.help));
+                }
+            }
         }
         rows.push(Dynamic::from(Row {
             cells: Arc::new(row),
@@ -159,18 +177,66 @@ pub fn read(name: &str, file: &Arc<SourceFile>) -> Result<Table, Diagnostic> {
     })
 }
 
+/// Byte offset of the `index`th cell of the record starting at `start`, for marking it.
+/// Counts commas outside quotes; good enough to point at the cell, and never past the text.
+fn cell_offset(text: &str, start: usize, index: usize) -> usize {
+    let Some(rest) = text.get(start..) else {
+        return start.min(text.len());
+    };
+    let mut quoted = false;
+    let mut seen = 0usize;
+    for (i, c) in rest.char_indices() {
+        if seen == index {
+            return start.saturating_add(i);
+        }
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => seen = seen.saturating_add(1),
+            '\n' if !quoted => break,
+            _ => {}
+        }
+    }
+    start
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::Path;
 
+    use rust_decimal::Decimal;
+
     #[test]
     fn cells_are_exact_decimals_units_or_text() {
+        let cell = |t: &str| cell(t).unwrap();
         assert_eq!(cell("0.1").as_decimal().unwrap().to_string(), "0.1");
         assert_eq!(cell("45").as_decimal().unwrap(), Decimal::from(45));
         assert!(cell("").is_unit());
         assert!(cell("  ").is_unit());
         assert_eq!(cell("yes").into_string().unwrap(), "yes");
+        assert_eq!(cell("1,500").into_string().unwrap(), "1,500");
+    }
+
+    #[test]
+    fn an_overlong_number_is_a_located_error_not_a_rounding() {
+        // 29 significant digits: Decimal::from_str would round this to 28 silently.
+        let file = SourceFile::new(
+            Path::new("t.csv"),
+            "id,score\na,1\nb,1.0000000000000000000000000001\n",
+        );
+        let err = read("s", &file).unwrap_err();
+        assert!(
+            err.message.contains("column `score`, line 3"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("29 significant digits"),
+            "{}",
+            err.message
+        );
+        assert!(err.help.as_deref().unwrap().contains("round"), "{err:?}");
+        assert_eq!(file.locate(err.span.unwrap()), "t.csv:3:3");
     }
 
     #[test]
