@@ -25,10 +25,12 @@ pub enum Format {
 
 pub fn render(evaluation: &Evaluation, format: Format) -> String {
     match format {
-        Format::Table => table::render(evaluation),
+        // Text for a terminal: control characters from model text are shown escaped,
+        // never sent (JSON escapes them itself; CSV cells are data, see `csv`).
+        Format::Table => crate::text::visible(&table::render(evaluation)).into_owned(),
         Format::Json => json::render(evaluation),
         Format::Csv => csv::render(evaluation),
-        Format::Markdown => markdown::render(evaluation),
+        Format::Markdown => crate::text::visible(&markdown::render(evaluation)).into_owned(),
     }
 }
 
