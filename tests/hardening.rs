@@ -201,3 +201,112 @@ fn a_csv_cell_with_more_than_28_significant_digits_is_a_located_error() {
         out.stderr
     );
 }
+
+/// A model whose quantity calls `h()` from `scripts/s.rhai`, plus the given script files.
+fn scripted(script: &str, modules: &[(String, String)]) -> (tempfile::TempDir, PathBuf) {
+    let model = format!(
+        "{HEAD}script: ../scripts/s.rhai\nstakeholders:\n  - id: a\noutcomes:\n  - id: o\n    stakeholder: a\n    quantity: \"= h()\"\n    proxy: {{ value: 1, source: x }}\n    duration: 1\n"
+    );
+    let mut files: Vec<(String, String)> = vec![
+        ("models/m.yaml".into(), model),
+        ("scripts/s.rhai".into(), script.to_owned()),
+    ];
+    files.extend(modules.iter().cloned());
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    project(&borrowed)
+}
+
+/// `scripts/mI.rhai` for I in 0..n, each importing the next; the last defines `g()`.
+fn chain(n: usize) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| {
+            let text = if i + 1 < n {
+                format!("import \"m{}\" as n;\nfn g() {{ n::g() }}\n", i + 1)
+            } else {
+                "fn g() { 1 }\n".to_owned()
+            };
+            (format!("scripts/m{i}.rhai"), text)
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_chain_of_imports_is_a_located_error_not_a_stack_overflow() {
+    // 2,000 modules each importing the next overflowed the stack (exit 134).
+    let script = "import \"m0\" as m;\nfn h() { m::g() }\n";
+    let (_dir, root) = scripted(script, &chain(2_000));
+    let out = run(&["check"], &root.join("models/m.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("imports nest more than 16 modules deep"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("s.rhai:1:"), "{}", out.stderr);
+    // A chain within the bound works.
+    let (_dir, root) = scripted(script, &chain(15));
+    let out = run(&["run", "--format", "json"], &root.join("models/m.yaml"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn the_module_limit_counts_every_module_of_a_load_not_one_script_at_a_time() {
+    // Two modules importing 20 modules each: Rhai's per-script count saw 20 and 20.
+    let mut modules: Vec<(String, String)> = Vec::new();
+    for side in ["a", "b"] {
+        let imports: String = (0..20)
+            .map(|i| format!("import \"{side}{i}\" as x{i};\n"))
+            .collect();
+        modules.push((
+            format!("scripts/{side}.rhai"),
+            format!("{imports}fn g() {{ 1 }}\n"),
+        ));
+        for i in 0..20 {
+            modules.push((format!("scripts/{side}{i}.rhai"), "fn g() { 1 }\n".into()));
+        }
+    }
+    let script = "import \"a\" as a;\nimport \"b\" as b;\nfn h() { a::g() + b::g() }\n";
+    let (_dir, root) = scripted(script, &modules);
+    let out = run(&["check"], &root.join("models/m.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("imports more than 32 modules"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn scripts_beyond_what_rhai_can_locate_are_refused_at_the_first_such_place() {
+    // Over 65,535 lines: Rhai's u16 line numbers would saturate.
+    let mut script = "fn h() { 1 }\n".to_owned();
+    script.push_str(&"// filler\n".repeat(65_600));
+    let (_dir, root) = scripted(&script, &[]);
+    let out = run(&["check"], &root.join("models/m.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("s.rhai:65536:1]"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("more than 65535 lines"),
+        "{}",
+        out.stderr
+    );
+
+    // A line over 65,535 characters, in the script and in a module.
+    let long = format!("fn h() {{ \"{}\".len() }}\n", "a".repeat(70_000));
+    let (_dir, root) = scripted(&long, &[]);
+    let out = run(&["check"], &root.join("models/m.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("s.rhai:1:65536]"), "{}", out.stderr);
+    let script = "import \"big\" as big;\nfn h() { big::g() }\n";
+    let (_dir, root) = scripted(
+        script,
+        &[("scripts/big.rhai".into(), long.replace("fn h", "fn g"))],
+    );
+    let out = run(&["check"], &root.join("models/m.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("big.rhai:1:65536"), "{}", out.stderr);
+}

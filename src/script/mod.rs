@@ -5,6 +5,7 @@ pub mod engine;
 pub mod errors;
 pub mod host;
 pub mod imports;
+pub mod positions;
 pub mod tables;
 
 pub use engine::Limits;
