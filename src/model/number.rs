@@ -147,7 +147,7 @@ pub fn parse_literal(text: &str, kind: NumberKind) -> Result<Decimal, NumberErro
         if value > Decimal::ONE_HUNDRED || value.is_sign_negative() && !value.is_zero() {
             return Err(problem(
                 format!("`{text}` is outside 0% to 100%"),
-                "a percentage must be between 0% and 100%",
+                "a percentage must be between 0% and 100%: write one in that range, such as `25%`, or the fraction `0.25`",
             ));
         }
         let scale = value.scale().saturating_add(2);
@@ -370,7 +370,7 @@ pub fn check(value: Decimal, kind: NumberKind) -> Result<(), NumberError> {
             if value.is_sign_negative() && !value.is_zero() {
                 Err(problem(
                     format!("{} is below 0%", percent_text(value)),
-                    "a percentage must be between 0% and 100%",
+                    "a percentage must be between 0% and 100%: write one in that range, such as `25%`, or the fraction `0.25`",
                 ))
             } else if value > Decimal::ONE_HUNDRED {
                 // No `%` suggestion: `250%` is as wrong as 250, and guessing `2.5%` would
