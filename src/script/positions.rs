@@ -12,19 +12,90 @@ pub const MAX_POSITION: usize = u16::MAX as usize;
 /// Most functions one script or module file may define.
 pub const MAX_FUNCTIONS: usize = 1_000;
 
+/// Most name look-ups Rhai's parser may make among functions defined above them: each
+/// name in a file is compared with every function defined before it, so a file of
+/// 1,000 small functions and then two million names took minutes to compile. This
+/// bound keeps a compile well under a second; real scripts (tens of functions, a few
+/// thousand names) use a few ten-thousandths of it.
+pub const MAX_LOOKUPS: u64 = 5_000_000;
+
 /// Where a script first goes beyond the limits, and why: the byte offset of the first
-/// character of line 65,536, of column 65,536 of a longer line, or of the definition of
-/// function 1,001.
+/// character of line 65,536, of column 65,536 of a longer line, of the definition of
+/// function 1,001, or of the name where the parser's look-ups exceed `MAX_LOOKUPS`.
 pub fn beyond_positions(text: &str) -> Option<(usize, String)> {
-    if let Some(at) = nth_definition(text, MAX_FUNCTIONS) {
-        let place = lines_before(text, at);
-        if place.0 < MAX_POSITION && place.1 < MAX_POSITION {
+    let position = beyond_u16(text);
+    let functions = beyond_functions(text);
+    // Report whichever comes first in the file.
+    match (position, functions) {
+        (Some(p), Some(f)) => Some(if f.0 < p.0 { f } else { p }),
+        (p, f) => p.or(f),
+    }
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The function-count and look-up limits, in one pass over the names of the text.
+fn beyond_functions(text: &str) -> Option<(usize, String)> {
+    let bytes = text.as_bytes();
+    let at = |i: usize| bytes.get(i).copied().unwrap_or(b' ');
+    let mut defined = 0usize;
+    let mut lookups = 0u64;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        if !is_ident(at(i)) {
+            i = i.saturating_add(1);
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_ident(at(i)) {
+            i = i.saturating_add(1);
+        }
+        if at(start).is_ascii_digit() {
+            continue;
+        }
+        if bytes.get(start..i) == Some(b"fn".as_slice()) {
+            // `fn name (`: a definition.
+            let mut j = i;
+            while at(j) == b' ' || at(j) == b'\t' {
+                j = j.saturating_add(1);
+            }
+            let name_start = j;
+            while j < bytes.len() && is_ident(at(j)) {
+                j = j.saturating_add(1);
+            }
+            let mut k = j;
+            while at(k).is_ascii_whitespace() && k < bytes.len() {
+                k = k.saturating_add(1);
+            }
+            if j > name_start && name_start > i && at(k) == b'(' {
+                if defined == MAX_FUNCTIONS {
+                    return Some((
+                        start,
+                        format!("the script defines more than {MAX_FUNCTIONS} functions"),
+                    ));
+                }
+                defined = defined.saturating_add(1);
+                i = j;
+            }
+            continue;
+        }
+        lookups = lookups.saturating_add(u64::try_from(defined).unwrap_or(u64::MAX));
+        if lookups > MAX_LOOKUPS {
             return Some((
-                at,
-                format!("the script defines more than {MAX_FUNCTIONS} functions"),
+                start,
+                format!(
+                    "the script is too large for its {defined} functions: the script engine compares every name with every function defined above it, and by this point that is more than {MAX_LOOKUPS} comparisons"
+                ),
             ));
         }
     }
+    None
+}
+
+/// Where Rhai's `u16` line and column numbers run out.
+fn beyond_u16(text: &str) -> Option<(usize, String)> {
     let mut line_start = 0usize;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         if index >= MAX_POSITION {
@@ -47,41 +118,6 @@ pub fn beyond_positions(text: &str) -> Option<(usize, String)> {
         line_start = line_start.saturating_add(line.len());
     }
     None
-}
-
-/// Byte offset of the `fn` of the `n`th (0-based) function definition (`fn name(`).
-fn nth_definition(text: &str, n: usize) -> Option<usize> {
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    let mut seen = 0usize;
-    for (i, _) in text.match_indices("fn") {
-        let before_ok = text.get(..i).is_some_and(|b| !b.ends_with(is_ident));
-        let rest = text.get(i.saturating_add(2)..).unwrap_or_default();
-        let name_part = rest.trim_start();
-        if !before_ok || name_part.len() == rest.len() {
-            continue;
-        }
-        let name_len = name_part
-            .find(|c: char| !is_ident(c))
-            .unwrap_or(name_part.len());
-        let after = name_part.get(name_len..).unwrap_or_default();
-        if name_len > 0 && after.trim_start().starts_with('(') {
-            if seen == n {
-                return Some(i);
-            }
-            seen = seen.saturating_add(1);
-        }
-    }
-    None
-}
-
-/// 0-based line and column (in characters) of `at`, for choosing which limit to report.
-fn lines_before(text: &str, at: usize) -> (usize, usize) {
-    let before = text.get(..at).unwrap_or(text);
-    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
-    (
-        before.matches('\n').count(),
-        before.get(line_start..).map_or(0, |l| l.chars().count()),
-    )
 }
 
 /// What to do about it.
@@ -117,5 +153,23 @@ mod tests {
         let (at, why) = beyond_positions(&more).unwrap();
         assert_eq!(at, more.find("fn  last").unwrap());
         assert!(why.contains("more than 1000 functions"), "{why}");
+    }
+
+    #[test]
+    fn names_after_many_functions_are_bounded() {
+        // 1,000 functions, then names: each is compared with all 1,000.
+        let functions: String = (0..1_000).map(|i| format!("fn f{i}(x) {{ x }}\n")).collect();
+        // Each function's parameter and body name `x` with k functions defined (its own
+        // included): 2 × (1 + 2 + ... + 1,000).
+        let own: u64 = 2 * (1..=1_000).sum::<u64>();
+        let fits = usize::try_from((MAX_LOOKUPS - own) / 1_000).unwrap();
+        let ok = format!("{functions}{}", "a;\n".repeat(fits));
+        assert_eq!(beyond_positions(&ok), None);
+        let over = format!("{ok}b;\n");
+        let (at, why) = beyond_positions(&over).unwrap();
+        assert_eq!(at, over.len() - 3);
+        assert!(why.contains("too large for its 1000 functions"), "{why}");
+        // Names in strings and numbers: `1e5` is not a name.
+        assert_eq!(beyond_positions("fn f() { 1e5 }\nlet s = \"é\";\n"), None);
     }
 }
