@@ -39,7 +39,9 @@ fn is_ident(b: u8) -> bool {
 /// The function-count and look-up limits, in one pass over the names of the text.
 fn beyond_functions(text: &str) -> Option<(usize, String)> {
     let bytes = text.as_bytes();
-    let at = |i: usize| bytes.get(i).copied().unwrap_or(b' ');
+    // Past the end reads as `\0`, which is neither a name nor a space, so every loop
+    // below stops there (a script ending in `fn` looped forever on a padding space).
+    let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
     let mut defined = 0usize;
     let mut lookups = 0u64;
     let mut i = 0usize;
@@ -49,7 +51,7 @@ fn beyond_functions(text: &str) -> Option<(usize, String)> {
             continue;
         }
         let start = i;
-        while i < bytes.len() && is_ident(at(i)) {
+        while is_ident(at(i)) {
             i = i.saturating_add(1);
         }
         if at(start).is_ascii_digit() {
@@ -62,11 +64,11 @@ fn beyond_functions(text: &str) -> Option<(usize, String)> {
                 j = j.saturating_add(1);
             }
             let name_start = j;
-            while j < bytes.len() && is_ident(at(j)) {
+            while is_ident(at(j)) {
                 j = j.saturating_add(1);
             }
             let mut k = j;
-            while at(k).is_ascii_whitespace() && k < bytes.len() {
+            while at(k).is_ascii_whitespace() {
                 k = k.saturating_add(1);
             }
             if j > name_start && name_start > i && at(k) == b'(' {
@@ -158,7 +160,9 @@ mod tests {
     #[test]
     fn names_after_many_functions_are_bounded() {
         // 1,000 functions, then names: each is compared with all 1,000.
-        let functions: String = (0..1_000).map(|i| format!("fn f{i}(x) {{ x }}\n")).collect();
+        let functions: String = (0..1_000)
+            .map(|i| format!("fn f{i}(x) {{ x }}\n"))
+            .collect();
         // Each function's parameter and body name `x` with k functions defined (its own
         // included): 2 × (1 + 2 + ... + 1,000).
         let own: u64 = 2 * (1..=1_000).sum::<u64>();
@@ -169,6 +173,11 @@ mod tests {
         let (at, why) = beyond_positions(&over).unwrap();
         assert_eq!(at, over.len() - 3);
         assert!(why.contains("too large for its 1000 functions"), "{why}");
+        // A script that ends in `fn` (found by the fuzzer: it looped forever).
+        assert_eq!(beyond_positions("fn"), None);
+        assert_eq!(beyond_positions("fn "), None);
+        assert_eq!(beyond_positions("fn f"), None);
+        assert_eq!(beyond_positions("fn f "), None);
         // Names in strings and numbers: `1e5` is not a name.
         assert_eq!(beyond_positions("fn f() { 1e5 }\nlet s = \"é\";\n"), None);
     }
