@@ -6,9 +6,12 @@
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+mod excerpt;
+use excerpt::Excerpt;
 
 /// A byte range in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,6 +37,9 @@ pub struct SourceFile {
     /// The path used to read the file.
     pub path: PathBuf,
     named: NamedSource<Arc<str>>,
+    /// Byte offset where each line starts, built on first use: locating is a binary
+    /// search, so thousands of diagnostics in a large file cost no more than one read.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -44,14 +50,53 @@ impl SourceFile {
             named: NamedSource::new(name.clone(), text).with_language("yaml"),
             name,
             path: path.to_path_buf(),
+            line_starts: OnceLock::new(),
         })
     }
     pub fn text(&self) -> &str {
         self.named.inner()
     }
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let text = self.text();
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i.saturating_add(1)))
+                .collect()
+        })
+    }
+    /// How many lines the file has: an empty file has one, empty, line; the empty
+    /// "line" after a final newline is not counted.
+    pub fn line_count(&self) -> usize {
+        let starts = self.line_starts().len();
+        if starts > 1 && self.text().ends_with('\n') {
+            starts.saturating_sub(1)
+        } else {
+            starts
+        }
+    }
+    /// Byte range of 0-based line `n`, without its `\n`.
+    pub fn line_range(&self, n: usize) -> (usize, usize) {
+        let starts = self.line_starts();
+        let len = self.text().len();
+        let start = starts.get(n).copied().unwrap_or(len);
+        let end = starts
+            .get(n.saturating_add(1))
+            .map_or(len, |next| next.saturating_sub(1));
+        (start, end.max(start))
+    }
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        line_col(self.text(), offset)
+        let text = self.text();
+        let offset = offset.min(text.len());
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let col = text.get(start..offset).map_or_else(
+            // Not on a char boundary: count the whole characters before it.
+            || line_col(text, offset).1.saturating_sub(1),
+            |s| s.chars().count(),
+        );
+        (line, col.saturating_add(1))
     }
     /// The `file:line:column` of a span, as printed in one-line messages.
     pub fn locate(&self, span: Span) -> String {
@@ -188,6 +233,71 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic as rendered: its text escaped and its source an `Excerpt`, never the
+/// whole file (see `excerpt`).
+struct Rendered<'a> {
+    diagnostic: &'a Diagnostic,
+    message: String,
+    help: Option<String>,
+    label: Option<String>,
+    excerpt: Option<Excerpt>,
+}
+
+impl<'a> Rendered<'a> {
+    fn new(d: &'a Diagnostic) -> Self {
+        let excerpt = match (&d.file, d.span) {
+            (Some(file), Some(span)) => Some(Excerpt::new(file, span)),
+            _ => None,
+        };
+        Rendered {
+            diagnostic: d,
+            message: crate::text::visible(&d.to_string()).into_owned(),
+            help: d
+                .help
+                .as_deref()
+                .map(|h| crate::text::visible(h).into_owned()),
+            label: d
+                .label
+                .as_deref()
+                .map(|l| crate::text::visible(l).into_owned()),
+            excerpt,
+        }
+    }
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        miette::Diagnostic::severity(self.diagnostic)
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.excerpt.as_ref().map(|e| e as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.excerpt.as_ref()?.span;
+        let label = LabeledSpan::new(self.label.clone(), span.offset, span.len);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.file, &self.path) {
@@ -311,9 +421,9 @@ pub fn render(diagnostics: &Diagnostics, style: Style) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for d in diagnostics.iter() {
-        if handler.render_report(&mut out, d).is_err() {
+        if handler.render_report(&mut out, &Rendered::new(d)).is_err() {
             // Rendering into a String cannot fail, but never lose the message.
-            out.push_str(&d.to_string());
+            out.push_str(&crate::text::visible(&d.to_string()));
             out.push('\n');
         }
     }
@@ -361,6 +471,44 @@ mod tests {
         );
         assert_eq!(display_path(Path::new("./models/a.yaml")), "models/a.yaml");
         assert_eq!(display_path(Path::new("../x/a.yaml")), "../x/a.yaml");
+    }
+
+    fn rendered(text: &str, span: Span) -> String {
+        let file = SourceFile::new(Path::new("m.yaml"), text.to_owned());
+        let d = Diagnostic::error("bad").at(&file, span).label("here");
+        render(&Diagnostics::from(d), Style::Plain)
+    }
+
+    #[test]
+    fn odd_spans_render_with_their_true_position() {
+        // At the end of the file, past it, across many lines, in a CRLF file, inside a
+        // multi-byte character, on a very long line, and in an empty file.
+        let text = "a: 1\nb: 2\n";
+        assert!(rendered(text, Span::new(10, 0)).contains("m.yaml:3:1]"));
+        assert!(rendered(text, Span::new(99, 5)).contains("m.yaml:3:1]"));
+        let many: String = (0..100).map(|i| format!("k{i}: v\n")).collect();
+        let out = rendered(&many, Span::new(0, many.len()));
+        assert!(out.contains("m.yaml:1:1]"), "{out}");
+        assert!(out.lines().count() < 30, "{out}");
+        assert!(rendered("a: 1\r\nb: 2\r\n", Span::new(9, 1)).contains("m.yaml:2:4]"));
+        assert!(rendered("é: x\n", Span::new(1, 3)).contains("m.yaml:1:1]"));
+        let long = format!("a: {}zz\n", "y".repeat(200_000));
+        let out = rendered(&long, Span::new(200_003, 2));
+        assert!(out.contains("m.yaml:1:200004]"), "{out}");
+        assert!(out.contains("…yyy"), "{out}");
+        assert!(out.len() < 2_000, "{out}");
+        assert!(rendered("", Span::new(0, 0)).contains("m.yaml:1:1]"));
+    }
+
+    #[test]
+    fn line_col_is_the_same_with_and_without_the_index() {
+        let text = "ab\ncé: x\n\nlast";
+        let file = SourceFile::new(Path::new("m.yaml"), text);
+        for offset in 0..=text.len() + 2 {
+            if text.is_char_boundary(offset.min(text.len())) {
+                assert_eq!(file.line_col(offset), line_col(text, offset), "{offset}");
+            }
+        }
     }
 
     #[test]

@@ -21,4 +21,5 @@ pub mod report;
 pub mod script;
 pub mod source;
 pub mod suggest;
+pub mod text;
 pub mod watch;

@@ -354,7 +354,9 @@ fn explain(args: &ExplainArgs, io: &mut Io<'_>) -> i32 {
     }
     let only = args.outcome.as_deref();
     let text = match args.format {
-        ExplainFormat::Text => report::explain::text(&evaluation, only),
+        ExplainFormat::Text => {
+            crate::text::visible(&report::explain::text(&evaluation, only)).into_owned()
+        }
         ExplainFormat::Json => report::explain::json(&evaluation, only),
     };
     emit(io, &text)

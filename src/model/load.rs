@@ -3,7 +3,7 @@
 //! Cross-file rules (proxy ids, currency against the proxy set) are checked in
 //! `validate`, once the proxy set is known.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -194,6 +194,7 @@ fn model_from(root: &Node, r: &mut Reader) -> Option<Model> {
     let list_sound = r.diagnostics.errors() == errors_before;
     let who = Stakeholders {
         ids: stakeholders.iter().map(|s| s.id.value.clone()).collect(),
+        known: stakeholders.iter().map(|s| s.id.value.clone()).collect(),
         sound: list_sound,
     };
     let inputs: Vec<Input> = f
@@ -574,26 +575,33 @@ pub(crate) fn price_year(node: &Node, r: &mut Reader) -> Option<u16> {
 
 /// The model's stakeholder ids, for checking every reference to one as it is read.
 struct Stakeholders {
+    /// In the model's order, for messages; unique when `sound`.
     ids: Vec<String>,
+    /// The same ids, for a lookup per reference that does not grow with the list.
+    known: HashSet<String>,
     /// False when the list had errors: then any reference is let through.
     sound: bool,
 }
 
+/// Most ids a help text lists.
+const LISTED: usize = 20;
+
 impl Stakeholders {
     fn read(&self, node: &Node, r: &mut Reader) -> Option<Located<String>> {
         let who = r.located_text(node, "stakeholder")?;
-        if !self.sound || self.ids.contains(&who.value) {
+        if !self.sound || self.known.contains(&who.value) {
             return Some(who);
         }
-        let mut unique: Vec<&str> = Vec::new();
-        for id in &self.ids {
-            if !unique.contains(&id.as_str()) {
-                unique.push(id);
+        let ids = self.ids.iter().map(String::as_str);
+        let help = suggest::did_you_mean(&who.value, ids.clone()).unwrap_or_else(|| {
+            let listed = suggest::one_of(ids.take(LISTED));
+            match self.ids.len().checked_sub(LISTED) {
+                Some(more) if more > 0 => {
+                    format!("stakeholders in this model: {listed}, and {more} more")
+                }
+                _ => format!("stakeholders in this model: {listed}"),
             }
-        }
-        let ids = unique.iter().copied();
-        let help = suggest::did_you_mean(&who.value, ids.clone())
-            .unwrap_or_else(|| format!("stakeholders in this model: {}", suggest::one_of(ids)));
+        });
         r.push(
             Diagnostic::error(format!("unknown stakeholder `{}`", who.value))
                 .code("sroi::model::unknown-stakeholder")

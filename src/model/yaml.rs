@@ -109,13 +109,16 @@ enum RawValue {
 
 impl RawNode {
     fn finish(self, text: &str) -> Node {
+        // An alias (`*q`) or a merged entry (`<<: *base`) is located where it is used, so
+        // an error points at the use; its number is read where it was defined.
         let span = span_of(&self.0.referenced, text).unwrap_or(Span::new(0, 0));
         let value = match self.0.value {
             RawValue::Null => Value::Null,
             RawValue::Bool(b) => Value::Bool(b),
             RawValue::Number => {
-                let written = text.get(span.offset..span.end()).unwrap_or_default();
-                Value::Number(written.trim().to_owned())
+                let defined = span_of(&self.0.defined, text).unwrap_or(span);
+                let written = text.get(defined.offset..defined.end()).unwrap_or_default();
+                Value::Number(without_properties(written).to_owned())
             }
             RawValue::String(s) => Value::String(s),
             RawValue::Seq(items) => Value::Seq(items.into_iter().map(|n| n.finish(text)).collect()),
@@ -128,6 +131,17 @@ impl RawNode {
         };
         Node { value, span }
     }
+}
+
+/// The scalar of `&anchor !!tag 12.5`: YAML node properties come before the value.
+fn without_properties(written: &str) -> &str {
+    let mut rest = written.trim();
+    while rest.starts_with(['&', '!']) {
+        rest = rest
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, after)| after.trim_start());
+    }
+    rest
 }
 
 impl<'de> Deserialize<'de> for RawNode {
@@ -240,6 +254,36 @@ mod tests {
         let hello = &inner[0].1;
         assert_eq!(&text[hello.span.offset..hello.span.end()], "hello");
         assert_eq!(&text[inner[0].0.span.offset..inner[0].0.span.end()], "x");
+    }
+
+    fn entries(node: &Node) -> &[(Node, Node)] {
+        match &node.value {
+            Value::Map(entries) => entries,
+            _ => panic!("not a map: {node:?}"),
+        }
+    }
+
+    #[test]
+    fn aliases_and_merge_keys_read_numbers_as_if_written_out() {
+        let text = "a: &q 12.50\nb: *q\nbase: &base\n  x: 0.1\n  y: &y !!float 3\nc:\n  <<: *base\n  y: 4\nd: *y\n";
+        let node = parse(text).unwrap();
+        let top = entries(&node);
+        assert_eq!(top[0].1.value, Value::Number("12.50".into()));
+        assert_eq!(top[1].1.value, Value::Number("12.50".into()));
+        // The alias is located at its use, so an error about it points there.
+        assert_eq!(&text[top[1].1.span.offset..top[1].1.span.end()], "*q");
+        let merged = entries(&top[3].1);
+        let x = merged
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("x"))
+            .unwrap();
+        assert_eq!(x.1.value, Value::Number("0.1".into()));
+        let y = merged
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("y"))
+            .unwrap();
+        assert_eq!(y.1.value, Value::Number("4".into()));
+        assert_eq!(top[4].1.value, Value::Number("3".into()));
     }
 
     #[test]

@@ -4,6 +4,18 @@
 use super::money;
 use crate::evaluate::Evaluation;
 
+/// A text cell, safe to open in a spreadsheet. A cell starting with `=`, `+`, `-`, `@`,
+/// tab or CR is read by Excel and LibreOffice as a formula (`=HYPERLINK(…)` can send
+/// data away), so it gets a leading `'`, as OWASP's CSV-injection advice says. Only
+/// text gets this: numbers (`-120.00`) stay numbers.
+fn text(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 pub fn render(e: &Evaluation) -> String {
     let years: Vec<String> = (1..=e.horizon).map(|y| format!("year_{y}")).collect();
     let mut header: Vec<String> = [
@@ -41,16 +53,19 @@ pub fn render(e: &Evaluation) -> String {
     let mut rows: Vec<Vec<String>> = vec![header];
     for o in &e.outcomes {
         let mut row = vec![
-            o.id.clone(),
-            o.stakeholder.clone(),
-            o.description.clone(),
-            o.indicator.clone().unwrap_or_default(),
+            text(&o.id),
+            text(&o.stakeholder),
+            text(&o.description),
+            text(o.indicator.as_deref().unwrap_or_default()),
             o.quantity.to_string(),
-            o.proxy.id.clone().unwrap_or_else(|| "(inline)".to_owned()),
+            o.proxy
+                .id
+                .as_deref()
+                .map_or_else(|| "(inline)".to_owned(), text),
             money(o.proxy.value),
-            o.proxy.unit.clone().unwrap_or_default(),
-            o.proxy.source.clone(),
-            o.proxy.set.clone().unwrap_or_default(),
+            text(o.proxy.unit.as_deref().unwrap_or_default()),
+            text(&o.proxy.source),
+            text(o.proxy.set.as_deref().unwrap_or_default()),
             o.proxy
                 .price_year
                 .map(|y| y.to_string())
@@ -143,4 +158,25 @@ pub fn render(e: &Evaluation) -> String {
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text;
+
+    #[test]
+    fn formula_starts_are_quoted_plain_text_is_not() {
+        assert_eq!(
+            text("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(text("+1"), "'+1");
+        assert_eq!(text("-2+3"), "'-2+3");
+        assert_eq!(text("\t=1"), "'\t=1");
+        assert_eq!(text("\r=1"), "'\r=1");
+        assert_eq!(text("Arts on prescription"), "Arts on prescription");
+        assert_eq!(text("a=b"), "a=b");
+        assert_eq!(text(""), "");
+    }
 }

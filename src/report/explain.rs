@@ -130,9 +130,9 @@ fn outcome_text(e: &Evaluation, o: &OutcomeRow) -> String {
         } else {
             money(o.proxy.value)
         },
-        plain(Decimal::ONE - o.deadweight),
-        plain(Decimal::ONE - o.displacement),
-        plain(Decimal::ONE - o.attribution),
+        plain(complement(o.deadweight)),
+        plain(complement(o.displacement)),
+        plain(complement(o.attribution)),
         cash(o.impact, cur)
     ));
     let mut terms = Vec::new();
@@ -421,4 +421,9 @@ pub fn json(e: &Evaluation, only: Option<&str>) -> String {
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// `1 − x` for a checked fraction; never overflows (a fraction is within 0..=1).
+fn complement(fraction: Decimal) -> Decimal {
+    Decimal::ONE.checked_sub(fraction).unwrap_or(Decimal::ZERO)
 }

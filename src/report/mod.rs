@@ -35,10 +35,12 @@ pub enum Format {
 
 pub fn render(evaluation: &Evaluation, format: Format) -> String {
     match format {
-        Format::Table => table::render(evaluation),
+        // Text for a terminal: control characters from model text are shown escaped,
+        // never sent (JSON escapes them itself; CSV cells are data, see `csv`).
+        Format::Table => crate::text::visible(&table::render(evaluation)).into_owned(),
         Format::Json => json::render(evaluation),
         Format::Csv => csv::render(evaluation),
-        Format::Markdown => markdown::render(evaluation),
+        Format::Markdown => crate::text::visible(&markdown::render(evaluation)).into_owned(),
         Format::Html => html::render(evaluation),
     }
 }
@@ -47,7 +49,10 @@ pub fn render(evaluation: &Evaluation, format: Format) -> String {
 /// written to a file.
 pub fn render_for_file(evaluation: &Evaluation, format: Format) -> String {
     match format {
-        Format::Table => table::render_width(evaluation, table::DEFAULT_WIDTH),
+        Format::Table => {
+            crate::text::visible(&table::render_width(evaluation, table::DEFAULT_WIDTH))
+                .into_owned()
+        }
         other => render(evaluation, other),
     }
 }

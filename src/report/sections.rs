@@ -224,9 +224,7 @@ pub fn sections(e: &Evaluation) -> Vec<Section> {
                     s.name.clone(),
                     cash(s.investment, cur),
                     cash(s.present_value, cur),
-                    s.share.map_or("—".into(), |sh| {
-                        format!("{}%", fixed(sh * Decimal::ONE_HUNDRED, 1))
-                    }),
+                    s.share.map_or("—".into(), share_text),
                 ]
             })
             .collect(),
@@ -356,4 +354,14 @@ pub const ROUNDING_NOTE: &str =
 /// `£3.04 of social value per £1 invested`.
 pub fn closing(e: &Evaluation) -> String {
     ratio_sentence(e)
+}
+
+/// A stakeholder's share of the value, to one place: `42.5%`. A share is a fraction
+/// of the total, but with disbenefits the total can be near zero and the share beyond
+/// what ×100 can hold: then it is shown as a fraction rather than overflowing.
+fn share_text(share: Decimal) -> String {
+    match share.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", fixed(p, 1)),
+        None => format!("{} (as a fraction)", fixed(share, 4)),
+    }
 }

@@ -48,9 +48,15 @@ pub(super) fn draw(section: &Section, width: u16) -> String {
     } else {
         table.set_content_arrangement(ContentArrangement::Disabled);
     }
-    table.set_header(section.header.clone());
+    // Escaped before layout, so column widths count what is shown.
+    let shown = |row: &Vec<String>| -> Vec<String> {
+        row.iter()
+            .map(|cell| crate::text::visible(cell).into_owned())
+            .collect()
+    };
+    table.set_header(shown(&section.header));
     for row in section.rows.iter().chain(&section.footer) {
-        table.add_row(row.clone());
+        table.add_row(shown(row));
     }
     for (i, numeric) in section.numeric.iter().enumerate() {
         if *numeric && let Some(column) = table.column_mut(i) {

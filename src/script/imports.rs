@@ -16,9 +16,17 @@ use crate::source::{Loader, MAX_FILE_BYTES, Recorder};
 /// Sources of every script file read, by the name Rhai knows them by, so errors can quote them.
 pub type Sources = Arc<Mutex<BTreeMap<String, Arc<SourceFile>>>>;
 
+/// Deepest chain of imports (a module importing a module ...) accepted. Each level
+/// nests a compile and an evaluation on the stack: a chain of 2,000 overflowed it.
+pub const MAX_IMPORT_DEPTH: usize = 16;
+
 pub struct ScriptsResolver {
     /// Where module files are read from (the same loader as every other file).
     loader: Arc<dyn Loader>,
+    /// Most modules one load may read, however they are chained (Rhai's own
+    /// `max_modules` counts per script, so a chain of modules each importing one more
+    /// never reached it).
+    max_modules: usize,
     /// Where to note each module file looked for (watch mode follows them).
     recorder: Option<Recorder>,
     /// Modules being loaded right now, outermost first: an import of one of these is a cycle.
@@ -55,12 +63,19 @@ impl ScriptsResolver {
         ScriptsResolver {
             root: root.and_then(|r| loader.canonicalize(r).ok()),
             loader,
+            max_modules: 32,
             recorder,
             loading: Mutex::new(Vec::new()),
             shown: root.map(Path::to_path_buf).unwrap_or_default(),
             sources,
             cache: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// At most `max` modules in all for one load.
+    pub fn max_modules(mut self, max: usize) -> Self {
+        self.max_modules = max;
+        self
     }
 
     fn refuse(path: &str, why: &str, pos: Position) -> Box<EvalAltResult> {
@@ -157,6 +172,32 @@ impl ModuleResolver for ScriptsResolver {
                 pos,
             ));
         }
+        let depth = self.loading.lock().map_or(0, |l| l.len());
+        if depth >= MAX_IMPORT_DEPTH {
+            let chain = self
+                .loading
+                .lock()
+                .map(|l| l.first().cloned().unwrap_or_default())
+                .unwrap_or_default();
+            return Err(Self::refuse(
+                path,
+                &format!(
+                    "imports nest more than {MAX_IMPORT_DEPTH} modules deep (from \"{chain}\"); import what a module needs from the script itself rather than through a long chain"
+                ),
+                pos,
+            ));
+        }
+        let loaded = self.cache.lock().map_or(0, |c| c.len());
+        if loaded.saturating_add(depth) >= self.max_modules {
+            return Err(Self::refuse(
+                path,
+                &format!(
+                    "this project imports more than {} modules; merge small modules into fewer files",
+                    self.max_modules
+                ),
+                pos,
+            ));
+        }
         if let Ok(mut loading) = self.loading.lock() {
             loading.push(path.to_owned());
         }
@@ -185,6 +226,14 @@ impl ScriptsResolver {
         // The same path the recorder noted, so watch mode sees one file, not two names for it.
         let module_path = self.shown.join(format!("{path}.rhai"));
         let shown = crate::diagnostic::display_path(&module_path);
+        if let Some((at, why)) = super::positions::beyond_positions(&text) {
+            let (line, column) = crate::diagnostic::line_col(&text, at);
+            return Err(Self::refuse(
+                path,
+                &format!("{shown}:{line}:{column}: {why}; {}", super::positions::HELP),
+                pos,
+            ));
+        }
         let source = SourceFile::new(&module_path, text);
         if let Ok(mut sources) = self.sources.lock() {
             sources.insert(shown.clone(), Arc::clone(&source));

@@ -8,6 +8,7 @@ pub mod host;
 pub mod imports;
 pub mod lint;
 mod locate;
+pub mod positions;
 pub mod table;
 
 pub use engine::Limits;

@@ -10,7 +10,6 @@ use rhai::{Dynamic, ImmutableString};
 use rust_decimal::Decimal;
 
 use super::hash::FxHashMap;
-use crate::model::number::{NumberKind, parse_literal};
 
 /// A blank numeric cell.
 const BLANK: i64 = i64::MIN;
@@ -189,6 +188,8 @@ pub enum Parsed {
     /// or ` 5` do not).
     Number(Decimal, bool),
     NotNumber,
+    /// A number with more digits than sroi holds exactly: an error, never a rounding.
+    TooPrecise,
 }
 
 /// Classify one cell. Plain decimals take a fast path; anything else goes through the
@@ -216,12 +217,10 @@ pub fn parse_cell(raw: &[u8]) -> Parsed {
     if !t.iter().any(u8::is_ascii_digit) {
         return Parsed::NotNumber;
     }
-    match std::str::from_utf8(t)
-        .ok()
-        .and_then(|s| parse_literal(s, NumberKind::Signed).ok())
-    {
-        Some(d) => Parsed::Number(d, false),
-        None => Parsed::NotNumber,
+    match std::str::from_utf8(t).map(crate::model::number::parse_number) {
+        Ok(Ok(Some(d))) => Parsed::Number(d, false),
+        Ok(Ok(None)) | Err(_) => Parsed::NotNumber,
+        Ok(Err(_)) => Parsed::TooPrecise,
     }
 }
 
@@ -288,6 +287,8 @@ enum TextBuilder {
 pub enum CellError {
     NotUtf8,
     TooLarge,
+    /// More than 28 significant digits (or decimal places).
+    TooPrecise,
 }
 
 impl ColumnBuilder {
@@ -311,6 +312,9 @@ impl ColumnBuilder {
     /// Add the cell of row `row`.
     pub fn push(&mut self, raw: &[u8], row: u32) -> Result<(), CellError> {
         let parsed = parse_cell(raw);
+        if parsed == Parsed::TooPrecise {
+            return Err(CellError::TooPrecise);
+        }
         if parsed == Parsed::NotNumber && self.first_non_number.is_none() {
             self.first_non_number = Some(row);
         }
@@ -321,6 +325,7 @@ impl ColumnBuilder {
                 scales,
                 canonical,
             } => match parsed {
+                Parsed::TooPrecise => Err(CellError::TooPrecise),
                 Parsed::Blank => {
                     push_number(cells, None);
                     Ok(())

@@ -263,8 +263,14 @@ fn read_pass<R: Read>(
                     CellError::TooLarge => format!(
                         "table `{name}`: column `{column}` holds more text than sroi reads (4 GiB)"
                     ),
+                    CellError::TooPrecise => format!(
+                        "table `{name}`: column `{column}` has a number with more than 28 significant digits or decimal places; sroi holds numbers exactly and never rounds them"
+                    ),
                 },
-                help: "save the file as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)".to_owned(),
+                help: match e {
+                    CellError::TooPrecise => "round the figure to at most 28 significant digits".to_owned(),
+                    _ => "save the file as UTF-8 (in a spreadsheet: Save As, CSV UTF-8)".to_owned(),
+                },
                 line,
                 byte,
             })?;
