@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sroi::evaluate::evaluate;
+use rust_decimal::Decimal;
+use sroi::evaluate::{Evaluator, OutcomeField, Scenario, Target, evaluate};
 use sroi::project::{LoadOptions, load};
 use sroi::source::DiskFiles;
 
@@ -37,6 +38,27 @@ fn bench(c: &mut Criterion) {
         let (project, _) = load(&mut DiskFiles::default(), &path, &options).expect("loads");
         c.bench_function(&format!("evaluate/{name}"), |b| {
             b.iter(|| evaluate(&project).expect("evaluates"));
+        });
+        // The compiled model evaluated again with one figure changed, as sensitivity
+        // analysis and simulation do: no rule re-runs (its cache holds), so this is the
+        // cost of the arithmetic and the assembled result.
+        let mut evaluator = Evaluator::new(&project);
+        evaluator.evaluate(&Scenario::default()).expect("evaluates");
+        let target = Target::Outcome(0, OutcomeField::Deadweight);
+        let mut k = 0i64;
+        c.bench_function(&format!("override/{name}"), |b| {
+            b.iter(|| {
+                k = (k + 1) % 50;
+                let s = Scenario::default().with(target.clone(), Decimal::new(k, 2));
+                evaluator.evaluate(&s).expect("evaluates")
+            });
+        });
+        c.bench_function(&format!("override-results/{name}"), |b| {
+            b.iter(|| {
+                k = (k + 1) % 50;
+                let s = Scenario::default().with(target.clone(), Decimal::new(k, 2));
+                evaluator.results(&s).expect("evaluates")
+            });
         });
     }
 }
