@@ -922,3 +922,26 @@ fn a_register_held_in_memory_runs_through_the_loader() {
     assert_eq!(got, [("x", "2"), ("y", "0")]);
     assert_eq!(v["selected"][0]["themes"], json!(["social"]));
 }
+
+#[test]
+fn sroi_check_recognises_registers_beside_models() {
+    let out = common::sroi(&[
+        "check",
+        "registers/blackpool.yaml",
+        "models/arts-for-health.yaml",
+        "tests/assets/small/registers/town.yaml",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("ok      registers/blackpool.yaml  asset register"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("ok      models/arts-for-health.yaml  model"),
+        "{}",
+        out.stdout
+    );
+}

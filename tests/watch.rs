@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -537,4 +537,63 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     );
     assert!(text.contains("of social value per £1 invested"), "{text}");
     // Dropping `screen` ends `script`, and the hang-up ends the watch.
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The choir's score in a JSON asset list (hand-worked in tests/assets.rs: 6 with
+/// weight 2, 8 with weight 3).
+fn choir_score(text: &str) -> Option<String> {
+    let start = text.rfind("{\n  \"assets\"")?;
+    let json: serde_json::Value =
+        serde_json::from_str(text.get(start..)?.split("\n==>").next()?).ok()?;
+    json["assets"]
+        .as_array()?
+        .iter()
+        .find(|a| a["id"] == "choir")
+        .map(|a| a["score"].as_str().unwrap_or_default().to_owned())
+}
+
+#[test]
+fn a_register_is_watched_and_its_rules_re_run_on_a_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/assets/small"),
+        root,
+    );
+    let process = Collected::spawn(
+        Command::new(env!("CARGO_BIN_EXE_sroi"))
+            .args(["watch", "registers/town.yaml", "--format", "json"])
+            .current_dir(root)
+            .env("NO_COLOR", "1"),
+    );
+    process.wait_for("==> evaluation 1 ");
+    process.wait_for("asset register");
+    let started = Instant::now();
+    while choir_score(&process.text()).is_none() {
+        assert!(started.elapsed() < PATIENCE, "{}", process.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(choir_score(&process.text()).as_deref(), Some("6"));
+    let register = root.join("registers/town.yaml");
+    let text = fs::read_to_string(&register).unwrap();
+    fs::write(&register, text.replace("weight: 2", "weight: 3")).unwrap();
+    process.wait_for("==> evaluation 2 ");
+    let started = Instant::now();
+    while choir_score(&process.text()).as_deref() != Some("8") {
+        assert!(started.elapsed() < PATIENCE, "{}", process.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -14,6 +14,7 @@ use crate::source::{DiskFiles, Files, unreadable};
 enum FileKind {
     Model,
     ProxySet,
+    Register,
     Deflator,
 }
 
@@ -21,6 +22,9 @@ fn kind_of(files: &mut DiskFiles, path: &Path) -> FileKind {
     let Ok(file) = files.read(path) else {
         return FileKind::Model;
     };
+    if crate::assets::is_register(file.text()) {
+        return FileKind::Register;
+    }
     let Ok(root) = crate::model::yaml::parse(file.text()) else {
         return FileKind::Model;
     };
@@ -64,6 +68,7 @@ pub fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
         let mut files = DiskFiles::default();
         let result = match kind_of(&mut files, path) {
             FileKind::ProxySet => check_set(&mut files, path),
+            FileKind::Register => check_register(&mut files, path, args),
             FileKind::Deflator => check_deflator(&mut files, path),
             FileKind::Model => check_model(&mut files, path, args),
         };
@@ -121,6 +126,22 @@ fn check_model(
         plural(evaluation.outcomes.len(), "outcome")
     );
     Ok((summary, warnings))
+}
+
+/// An asset register: what `sroi assets check` checks (the register, its tables, rules
+/// and baseline wave).
+fn check_register(
+    files: &mut DiskFiles,
+    path: &Path,
+    args: &CheckArgs,
+) -> Result<(String, Diagnostics), Diagnostics> {
+    use crate::assets::report::{Command, Options, run_report_with_warnings};
+    let options = Options {
+        set: args.options.set.clone(),
+        ..Options::default()
+    };
+    let (_, warnings) = run_report_with_warnings(files, path, &Command::Check, &options)?;
+    Ok(("asset register".to_owned(), warnings))
 }
 
 fn check_set(files: &mut DiskFiles, path: &Path) -> Result<(String, Diagnostics), Diagnostics> {

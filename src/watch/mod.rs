@@ -114,7 +114,8 @@ impl Watcher {
 /// What one evaluation produced.
 enum Outcome {
     Good {
-        evaluation: Box<Evaluation>,
+        /// `None` for an asset register, which has a report but no evaluation.
+        evaluation: Option<Box<Evaluation>>,
         report: String,
         warnings: Diagnostics,
     },
@@ -125,7 +126,7 @@ enum Outcome {
 struct Session {
     settings: Settings,
     cache: LoadCache,
-    last_good: Option<(Box<Evaluation>, String)>,
+    last_good: Option<(Option<Box<Evaluation>>, String)>,
     /// Which evaluation the last good report came from.
     last_good_number: usize,
     evaluations: usize,
@@ -144,6 +145,16 @@ impl Session {
                 unreadable(&self.settings.model, "the model", &e)
                     .help("waiting for the model file to appear; save it again to re-evaluate"),
             )),
+            Ok(file) if crate::assets::is_register(file.text()) => {
+                match self.register_report(&mut files) {
+                    Ok((report, warnings)) => Outcome::Good {
+                        evaluation: None,
+                        report,
+                        warnings,
+                    },
+                    Err(d) => Outcome::Failed(d),
+                }
+            }
             Ok(file) => match project::load_cached(
                 &mut files,
                 &file,
@@ -158,7 +169,7 @@ impl Session {
                 Ok((evaluation, warnings)) => {
                     let report = report::render(&evaluation, self.settings.format);
                     Outcome::Good {
-                        evaluation: Box::new(evaluation),
+                        evaluation: Some(Box::new(evaluation)),
                         report,
                         warnings,
                     }
@@ -171,6 +182,29 @@ impl Session {
         // later: a save landing in between must still count as a change.
         let fingerprint = self.fingerprint_with(&used, &files.seen);
         (outcome, used, fingerprint)
+    }
+
+    /// The register's asset list (themes, score and reason of every asset), as `sroi
+    /// assets list` prints it in the chosen format.
+    fn register_report(&self, files: &mut DiskFiles) -> Result<(String, Diagnostics), Diagnostics> {
+        use crate::assets::report::{Command, Filter, Format as AssetFormat, Options};
+        let format = match self.settings.format {
+            Format::Table => AssetFormat::Table,
+            Format::Json => AssetFormat::Json,
+            Format::Csv => AssetFormat::Csv,
+            Format::Markdown => AssetFormat::Markdown,
+            Format::Html => AssetFormat::Html,
+        };
+        let options = Options {
+            set: self.settings.options.overrides.params.clone(),
+            format,
+        };
+        crate::assets::report::run_report_with_warnings(
+            files,
+            &self.settings.model,
+            &Command::List(Filter::default()),
+            &options,
+        )
     }
 
     /// A hash of the content (or absence) of every file used, and the options, as on disk now.
@@ -238,17 +272,26 @@ impl Session {
                 report,
                 warnings,
             } => {
-                let before = self.last_good.as_ref().map(|(e, _)| e.as_ref());
-                let mut line = format!(
-                    "evaluation {n} · {time} · {ms} · {}",
-                    status::ratio_change(before, &evaluation)
-                );
-                let moved = status::most_changed(before, &evaluation, 3);
-                if !moved.is_empty() {
-                    line.push_str(&format!(" · changed most: {}", moved.join(", ")));
-                }
+                let before = self.last_good.as_ref().and_then(|(e, _)| e.as_deref());
+                let mut line = match &evaluation {
+                    Some(now) => {
+                        let mut line = format!(
+                            "evaluation {n} · {time} · {ms} · {}",
+                            status::ratio_change(before, now)
+                        );
+                        let moved = status::most_changed(before, now, 3);
+                        if !moved.is_empty() {
+                            line.push_str(&format!(" · changed most: {}", moved.join(", ")));
+                        }
+                        line
+                    }
+                    None => format!("evaluation {n} · {time} · {ms} · asset register"),
+                };
                 if let Some(out_path) = &self.settings.out {
-                    let text = report::render_for_file(&evaluation, self.settings.format);
+                    let text = match &evaluation {
+                        Some(e) => report::render_for_file(e, self.settings.format),
+                        None => report.clone(),
+                    };
                     if let Err(e) = write_atomically(out_path, &text) {
                         line.push_str(&format!(
                             " · could not write {}: {e}",
