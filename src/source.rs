@@ -24,6 +24,16 @@ pub trait Loader: Send + Sync {
     fn list_dir(&self, dir: &Path) -> Vec<String>;
     /// The path with links followed, to check where a file really is.
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+    /// The size of the regular file at `path` (anything else is refused).
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        self.load(path, u64::MAX)
+            .map(|b| u64::try_from(b.len()).unwrap_or(u64::MAX))
+    }
+    /// A reader over the regular file at `path`, refused when larger than `limit` and never
+    /// reading past it: for evidence tables too large to hold as text.
+    fn open(&self, path: &Path, limit: u64) -> io::Result<Box<dyn io::Read + Send>> {
+        Ok(Box::new(io::Cursor::new(self.load(path, limit)?)))
+    }
 }
 
 /// Files on disk.
@@ -65,6 +75,22 @@ impl Loader for DiskLoader {
 
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
+    }
+
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        let meta = std::fs::metadata(path)?;
+        regular_file(&meta, u64::MAX)?;
+        Ok(meta.len())
+    }
+
+    fn open(&self, path: &Path, limit: u64) -> io::Result<Box<dyn io::Read + Send>> {
+        use std::io::Read;
+        regular_file(&std::fs::metadata(path)?, limit)?;
+        let file = std::fs::File::open(path)?;
+        regular_file(&file.metadata()?, limit)?;
+        Ok(Box::new(
+            io::BufReader::with_capacity(1 << 16, file).take(limit.saturating_add(1)),
+        ))
     }
 }
 

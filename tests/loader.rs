@@ -95,3 +95,35 @@ fn devices_and_pipes_are_refused_without_reading_them() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }
+
+#[test]
+fn a_table_over_the_text_cap_is_streamed_through_the_loader() {
+    // 17 MiB of rows: past the 16 MiB cap for YAML and scripts, so the table is read
+    // through `Loader::open` (here, from memory: no disk file exists at all).
+    let mut csv = String::from("id,ok\n");
+    let mut rows = 0u64;
+    while csv.len() < 17 * 1024 * 1024 {
+        csv.push_str(&format!(
+            "{rows},{}\n",
+            if rows.is_multiple_of(4) { "yes" } else { "no" }
+        ));
+        rows += 1;
+    }
+    let yes = rows.div_ceil(4);
+    let loader = MemoryLoader::default()
+        .with(
+            "big/models/m.yaml",
+            "sroi: 1\nid: m\nname: M\ncurrency: GBP\ndata:\n  t: data/t.csv\nstakeholders:\n  - id: s\ninputs:\n  - stakeholder: s\n    value: 100\noutcomes:\n  - id: o\n    stakeholder: s\n    quantity: \"= table(\\\"t\\\").where(\\\"ok\\\", \\\"==\\\", \\\"yes\\\").count()\"\n    proxy: { value: 1, source: t }\n    duration: 1\n",
+        )
+        .with("big/models/data/t.csv", csv);
+    let mut files = DiskFiles::new(Arc::new(loader));
+    let (project, _) = project::load(
+        &mut files,
+        Path::new("big/models/m.yaml"),
+        &LoadOptions::default(),
+    )
+    .map_err(|d| sroi::diagnostic::render(&d, sroi::diagnostic::Style::Plain))
+    .unwrap();
+    let e = sroi::evaluate::evaluate(&project).unwrap();
+    assert_eq!(e.outcomes[0].quantity.to_string(), yes.to_string());
+}

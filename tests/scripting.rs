@@ -523,3 +523,17 @@ fn a_leading_zero_keeps_a_code_as_text() {
     .unwrap();
     assert_eq!(quantity(&p.json(&[])), "2");
 }
+
+#[test]
+fn sleep_is_refused_rather_than_stalling_an_evaluation() {
+    let started = std::time::Instant::now();
+    let err = error_of(&model("= nap()", "fn nap() { sleep(100); 1 }\n"));
+    assert!(
+        err.contains("`sleep` is not available: scripts have no clock"),
+        "{err}"
+    );
+    assert!(err.contains("scripts/m.rhai:1:"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let out = sroi(&["functions"]);
+    assert!(!out.stdout.contains("sleep"), "{}", out.stdout);
+}

@@ -87,6 +87,22 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
         .set_strict_variables(false)
         .set_module_resolver(resolver);
     engine.disable_symbol("eval");
+    // Scripts have no clock, and Rhai's own `sleep` would stall an evaluation (and watch
+    // mode with it): sroi's `sleep` is an error. The engine's functions win over packages'.
+    let no_sleep = || {
+        runtime_with_help(
+            "`sleep` is not available: scripts have no clock".to_owned(),
+            "remove the call; a rule's result never depends on time".to_owned(),
+        )
+    };
+    engine.register_fn(
+        "sleep",
+        move |_: rhai::INT| -> Result<(), Box<EvalAltResult>> { Err(no_sleep()) },
+    );
+    engine.register_fn(
+        "sleep",
+        move |_: Decimal| -> Result<(), Box<EvalAltResult>> { Err(no_sleep()) },
+    );
     // `print` and `debug` reach stderr with the place they were called from, never
     // stdout, so they cannot end up inside a report.
     engine.on_print(|_| {});
@@ -317,9 +333,10 @@ pub fn documented_functions() -> Vec<FunctionDoc> {
     // text cells) are documented with `table` and in the text `sroi functions` prints after
     // the list. The exact-type `print`s (see `register_print`) carry no comment: one says it.
     docs.retain(|d| {
-        d.signature.starts_with(char::is_alphabetic)
-            && !d.signature.starts_with("index$")
-            && !(d.signature.starts_with("print(") && d.doc.is_empty())
+        let hidden = d.signature.starts_with("index$")
+            || d.signature.starts_with("sleep(")
+            || (d.signature.starts_with("print(") && d.doc.is_empty());
+        d.signature.starts_with(char::is_alphabetic) && !hidden
     });
     docs.sort_by(|a, b| a.signature.cmp(&b.signature));
     docs

@@ -268,7 +268,10 @@ fn load_table(
     name: &str,
     path: &std::path::Path,
 ) -> Result<(TableData, Option<Arc<str>>), TableProblem> {
-    let large = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > MAX_FILE_BYTES);
+    // Through the loader, like every other file: a table over the 16 MiB text cap is
+    // streamed from it rather than held as text.
+    let loader = files.loader();
+    let large = loader.size(path).is_ok_and(|len| len > MAX_FILE_BYTES);
     if large {
         if let Some(recorder) = files.recorder()
             && let Ok(mut seen) = recorder.lock()
@@ -276,9 +279,10 @@ fn load_table(
             seen.insert(path.to_path_buf());
         }
         let origin = display_path(path);
-        let parsed = table::load::parse_file(name, &origin, path, table::DEFAULT_MAX_TABLE_BYTES)
-            .map_err(TableProblem::Unreadable)?;
-        return parsed
+        let max = table::DEFAULT_MAX_TABLE_BYTES;
+        // Fail on the file itself (too large, not a regular file) before parsing.
+        drop(loader.open(path, max).map_err(TableProblem::Unreadable)?);
+        return table::load::parse_reader(name, &origin, || loader.open(path, max))
             .map(|t| (t, None))
             .map_err(|e| TableProblem::InCsv(csv_error_in_large_file(path, &e)));
     }

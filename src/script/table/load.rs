@@ -83,6 +83,16 @@ pub fn parse_file(
     Ok(parse_with(name, origin, open))
 }
 
+/// Parse a table from a reader that `open` gives afresh each time it is called (a column
+/// that turns out to be text part-way through is read again): the loader's `open`.
+pub fn parse_reader<R: Read>(
+    name: &str,
+    origin: &str,
+    open: impl FnMut() -> io::Result<R>,
+) -> Result<TableData, LoadError> {
+    parse_with(name, origin, open)
+}
+
 fn parse_with<R: Read>(
     name: &str,
     origin: &str,
