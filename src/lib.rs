@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod assets;
+pub mod atomic;
 pub mod calc;
 pub mod cli;
 pub mod console;

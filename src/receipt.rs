@@ -206,7 +206,7 @@ impl Receipt {
 
     /// Write whole or not at all.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        crate::watch::write_atomically(path, &self.to_json())
+        crate::atomic::write(path, self.to_json().as_bytes())
     }
 }
 

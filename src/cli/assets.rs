@@ -1,6 +1,5 @@
 //! `sroi assets …`: asset registers (check, list, summary, select, diff, export).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -154,16 +153,9 @@ pub enum AssetsCommand {
     },
 }
 
-/// Write `text` to `path` whole: a temporary file beside it, then renamed over it.
+/// Write `text` to `path` whole (see `atomic::write`).
 fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-    temp.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-    temp.persist(path).map_err(|e| e.error.to_string())?;
-    Ok(())
+    crate::atomic::write(path, text.as_bytes()).map_err(|e| e.to_string())
 }
 
 pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {

@@ -1,9 +1,6 @@
 //! Where `sroi run` puts its report: standard output, or with `--out FILE` a file
 //! written whole (a temporary file beside it, then a rename). A workbook needs `--out`.
 
-use std::io::Write;
-use std::path::Path;
-
 use super::{EXIT_INVALID, Io, RunArgs};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluate::Evaluation;
@@ -89,25 +86,4 @@ pub fn emit(args: &RunArgs, evaluation: &Evaluation, io: &mut Io<'_>) -> i32 {
     }
 }
 
-/// Write `bytes` so that a reader never sees half of them: a temporary file in the same
-/// folder, then a rename over the target.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".sroi-out-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    // A report is for reading: not the private 0600 a temporary file starts with.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map(|_| ()).map_err(|e| e.error)
-}
+pub use crate::atomic::write as write_atomically;

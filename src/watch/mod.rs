@@ -5,7 +5,6 @@ pub mod files;
 pub mod status;
 
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
@@ -350,27 +349,9 @@ impl Session {
     }
 }
 
-/// Write `text` to `path` so that a reader never sees half of it: a temporary file in
-/// the same folder, then a rename over the target.
+/// Write `text` to `path` whole (see `atomic::write`).
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".sroi-out-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    // A report is for reading: not the private 0600 a temporary file starts with.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map(|_| ()).map_err(|e| e.error)
+    crate::atomic::write(path, text.as_bytes())
 }
 
 /// Run a watch session until Ctrl-C (exit 0).
