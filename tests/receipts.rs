@@ -592,3 +592,37 @@ fn a_simulate_receipt_names_the_figures_a_changed_distribution_moved() {
             .contains("figure   seed: was 4, now 3")
     );
 }
+
+#[test]
+fn analysis_receipts_are_written_only_after_success_and_keep_their_options() {
+    let dir = tempfile::tempdir().unwrap();
+    // tate-wellbeing has no `uncertainty:` block: simulate fails and writes nothing.
+    let failed = dir.path().join("failed.json");
+    let out = sroi(&[
+        "simulate",
+        "models/tate-wellbeing.yaml",
+        "--receipt",
+        &failed.to_string_lossy(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!failed.exists());
+    // A two-way grid with --set stays on the command line and verifies as it ran.
+    let receipt = dir.path().join("grid.json");
+    with_receipt(
+        &[
+            "sensitivity",
+            "models/musician-in-residence.yaml",
+            "--set",
+            "inputs.1.value=400000",
+            "--two-way",
+            "improved-mood.attribution,reduced-isolation.proxy",
+            "--steps",
+            "3",
+        ],
+        &receipt,
+    );
+    let value = read_json(&receipt);
+    assert_eq!(value["arguments"][3], "inputs.1.value=400000");
+    let out = verify(&receipt);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
