@@ -6,8 +6,8 @@
 //! line, the working directory it ran in and the headline figures. `sroi verify` re-hashes
 //! the files and re-runs the command line from that directory.
 //!
-//! Commands that draw random numbers (`sensitivity`, `simulate`) add `seed` and `draws`
-//! and their own headline figures; the format leaves room for both.
+//! `sensitivity` and `simulate` receipts carry their own headline figures; `simulate`
+//! adds `seed` and `draws`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::analysis::sensitivity::SensitivityReport;
+use crate::analysis::simulate::SimulationReport;
 use crate::evaluate::Evaluation;
-use crate::report::{fixed, money};
+use crate::report::{fixed, money, sensitivity_report, simulation_report};
 use crate::source::DiskFiles;
 
 /// The receipt format's version.
@@ -28,7 +30,7 @@ pub struct Receipt {
     /// Format version of the receipt itself.
     pub receipt: u32,
     pub sroi_version: String,
-    /// The subcommand (`run`; later `sensitivity`, `simulate`).
+    /// The subcommand: `run`, `sensitivity` or `simulate`.
     pub command: String,
     /// The command line after `sroi`, exactly as given.
     pub arguments: Vec<String>,
@@ -170,6 +172,48 @@ pub fn headline(e: &Evaluation) -> Map<String, Value> {
     m
 }
 
+/// The headline figures of `sensitivity`, as its JSON report prints them: the base,
+/// the investment tipping point, and each row's swing and tipping point, named
+/// `OUTCOME.VARIABLE swing` and `OUTCOME.VARIABLE tipping_point`.
+pub fn sensitivity_headline(report: &SensitivityReport) -> Map<String, Value> {
+    let json = sensitivity_report::value(report);
+    let mut m = Map::new();
+    for key in ["ratio", "total_present_value", "investment"] {
+        m.insert(format!("base_{key}"), json["base"][key].clone());
+    }
+    m.insert(
+        "investment_tipping_point".into(),
+        json["investment_tipping_point"].clone(),
+    );
+    for row in json["rows"].as_array().into_iter().flatten() {
+        let name = format!(
+            "{}.{}",
+            row["outcome"].as_str().unwrap_or_default(),
+            row["variable"].as_str().unwrap_or_default()
+        );
+        for key in ["swing", "tipping_point"] {
+            m.insert(format!("{name} {key}"), row[key].clone());
+        }
+    }
+    m
+}
+
+/// The headline figures of `simulate`, as its JSON report prints them: the exact base
+/// ratio, the ratio's mean, 5th, 50th and 95th percentiles, and P(ratio ≥ 1).
+pub fn simulation_headline(report: &SimulationReport) -> Map<String, Value> {
+    let json = simulation_report::value(report);
+    let mut m = Map::new();
+    m.insert("base_ratio".into(), json["base_ratio"].clone());
+    for key in ["mean", "p5", "p50", "p95"] {
+        m.insert(format!("ratio_{key}"), json["ratio"][key].clone());
+    }
+    m.insert(
+        "probability_ratio_at_least_1".into(),
+        json["probability_ratio_at_least_1"].clone(),
+    );
+    m
+}
+
 /// The working directory as a receipt records it.
 pub fn working_directory() -> std::io::Result<PathBuf> {
     let dir = std::env::current_dir()?;
@@ -198,6 +242,13 @@ impl Receipt {
         }
     }
 
+    /// The same receipt with the seed and number of draws of a command that draws.
+    pub fn with_draws(mut self, seed: u64, draws: u64) -> Self {
+        self.seed = Some(seed);
+        self.draws = Some(draws);
+        self
+    }
+
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
@@ -221,7 +272,7 @@ pub enum Mismatch {
     },
     /// The re-run read a file the receipt does not list.
     NewFile { path: String },
-    /// A headline figure differs.
+    /// A headline figure (or the seed or number of draws) differs.
     Figure {
         name: String,
         was: Value,
@@ -285,6 +336,19 @@ pub fn compare(old: &Receipt, new: &Receipt) -> Vec<Mismatch> {
         if !old.files.iter().any(|o| o.path == f.path) {
             out.push(Mismatch::NewFile {
                 path: f.path.clone(),
+            });
+        }
+    }
+    for (name, was, now) in [
+        ("seed", old.seed, new.seed),
+        ("draws", old.draws, new.draws),
+    ] {
+        if was != now {
+            let json = |v: Option<u64>| v.map_or(Value::Null, Value::from);
+            out.push(Mismatch::Figure {
+                name: name.to_owned(),
+                was: json(was),
+                now: json(now),
             });
         }
     }

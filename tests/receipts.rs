@@ -95,6 +95,12 @@ fn a_shipped_model_verifies_when_nothing_changed() {
 /// A copy of the Arts for Health project (model, uk set, deflator, scripts, tables) in a
 /// temporary folder, so files can be changed.
 fn project_copy() -> (tempfile::TempDir, PathBuf) {
+    project_copy_of("arts-for-health")
+}
+
+/// A copy of shipped model NAME's project (model, uk set, deflator, its script and the
+/// script library, its tables) in a temporary folder.
+fn project_copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     for sub in [
@@ -106,21 +112,21 @@ fn project_copy() -> (tempfile::TempDir, PathBuf) {
         std::fs::create_dir_all(root.join(sub)).unwrap();
     }
     let copy = |rel: &str| std::fs::copy(rel, root.join(rel)).unwrap();
-    copy("models/arts-for-health.yaml");
+    copy(&format!("models/{name}.yaml"));
     copy("models/proxies/uk.yaml");
     copy("models/deflators/ons-gdp-deflator.yaml");
-    copy("scripts/arts-for-health.rhai");
+    copy(&format!("scripts/{name}.rhai"));
     for entry in std::fs::read_dir("scripts/lib").unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        copy(&format!("scripts/lib/{name}"));
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        copy(&format!("scripts/lib/{file}"));
     }
     for entry in std::fs::read_dir("models/data").unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        if name.starts_with("arts-for-health") {
-            copy(&format!("models/data/{name}"));
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        if file.starts_with(&format!("{name}-")) {
+            copy(&format!("models/data/{file}"));
         }
     }
-    let model = root.join("models/arts-for-health.yaml");
+    let model = root.join(format!("models/{name}.yaml"));
     (dir, model)
 }
 
@@ -288,4 +294,335 @@ fn a_file_read_now_but_not_recorded_is_named() {
         "{}",
         verify.stdout
     );
+}
+
+// ---- sensitivity and simulate -------------------------------------------------------
+
+/// Run `sroi ARGS --receipt RECEIPT`, which must succeed; returns its standard output.
+fn with_receipt(args: &[&str], receipt: &Path) -> String {
+    let mut all = args.to_vec();
+    let r = receipt.to_string_lossy().into_owned();
+    all.extend(["--receipt", &r]);
+    let out = sroi(&all);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+}
+
+fn verify(receipt: &Path) -> common::Output {
+    sroi(&["verify", &receipt.to_string_lossy()])
+}
+
+fn lines_starting<'a>(text: &'a str, start: &str) -> Vec<&'a str> {
+    text.lines().filter(|l| l.starts_with(start)).collect()
+}
+
+fn figure(receipt: &serde_json::Value, name: &str) -> f64 {
+    receipt["figures"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no figure {name}: {receipt}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_sensitivity_receipt_records_the_report_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let receipt = dir.path().join("s.json");
+    let model = "models/musician-in-residence.yaml";
+    let stdout = with_receipt(&["sensitivity", model, "--format", "json"], &receipt);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let value = read_json(&receipt);
+    assert_eq!(value["command"], "sensitivity");
+    assert!(value.get("seed").is_none(), "sensitivity draws nothing");
+    let paths = recorded_paths(&value);
+    for expected in [
+        model,
+        "models/proxies/uk.yaml",
+        "models/deflators/ons-gdp-deflator.yaml",
+        "scripts/musician-in-residence.rhai",
+        "scripts/lib/evidence.rhai",
+        "models/data/musician-in-residence-participants.csv",
+    ] {
+        assert!(paths.iter().any(|p| p == expected), "{expected}: {paths:?}");
+    }
+    // The figures are the JSON report's, key by key.
+    let figures = value["figures"].as_object().unwrap();
+    assert_eq!(figures["base_ratio"], report["base"]["ratio"]);
+    assert_eq!(
+        figures["base_total_present_value"],
+        report["base"]["total_present_value"]
+    );
+    assert_eq!(figures["base_investment"], report["base"]["investment"]);
+    assert_eq!(
+        figures["investment_tipping_point"],
+        report["investment_tipping_point"]
+    );
+    let rows = report["rows"].as_array().unwrap();
+    assert!(rows.len() > 5, "{rows:?}");
+    for row in rows {
+        let name = format!(
+            "{}.{}",
+            row["outcome"].as_str().unwrap(),
+            row["variable"].as_str().unwrap()
+        );
+        assert_eq!(figures[&format!("{name} swing")], row["swing"], "{name}");
+        assert_eq!(
+            figures[&format!("{name} tipping_point")],
+            row["tipping_point"],
+            "{name}"
+        );
+    }
+    assert_eq!(figures.len(), 4 + 2 * rows.len());
+
+    let out = verify(&receipt);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "verified: {} files and {} figures match",
+            paths.len(),
+            figures.len()
+        )),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_sensitivity_receipt_names_a_changed_csv_byte() {
+    let (dir, model) = project_copy_of("musician-in-residence");
+    let receipt = dir.path().join("r.json");
+    with_receipt(&["sensitivity", &model.to_string_lossy()], &receipt);
+    assert_eq!(verify(&receipt).code, 0);
+
+    // One byte: the discharges table gains a trailing newline (same rows, other bytes).
+    let csv = dir
+        .path()
+        .join("models/data/musician-in-residence-discharges.csv");
+    let mut bytes = std::fs::read(&csv).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&csv, bytes).unwrap();
+
+    let out = verify(&receipt);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let changed = lines_starting(&out.stdout, "changed");
+    assert_eq!(changed.len(), 1, "{}", out.stdout);
+    assert!(changed[0].contains("models/data/musician-in-residence-discharges.csv"));
+    assert!(
+        lines_starting(&out.stdout, "figure").is_empty(),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("NOT verified: 1 file, 0 figures differ"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_sensitivity_receipt_names_the_swing_a_changed_range_moved() {
+    let (dir, model) = project_copy_of("musician-in-residence");
+    let receipt = dir.path().join("r.json");
+    with_receipt(&["sensitivity", &model.to_string_lossy()], &receipt);
+    let before = read_json(&receipt);
+
+    // Widen reduced-isolation's proxy range from [6000, 12000] to [6000, 13000]. The ratio
+    // is linear in a proxy, so the swing grows by 7000 / 6000; nothing else moves (the
+    // tipping point depends on the base only).
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert_eq!(text.matches("proxy: [6000, 12000]").count(), 1);
+    std::fs::write(
+        &model,
+        text.replace("proxy: [6000, 12000]", "proxy: [6000, 13000]"),
+    )
+    .unwrap();
+
+    let out = verify(&receipt);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let figures = lines_starting(&out.stdout, "figure");
+    assert_eq!(figures.len(), 1, "{}", out.stdout);
+    let was = figure(&before, "reduced-isolation.proxy swing");
+    let now: f64 = figures[0]
+        .strip_prefix(&format!(
+            "figure   reduced-isolation.proxy swing: was {was:.4}, now "
+        ))
+        .unwrap_or_else(|| panic!("{}", out.stdout))
+        .parse()
+        .unwrap();
+    assert!((now - was * 7.0 / 6.0).abs() < 0.0002, "{was} -> {now}");
+    assert!(
+        lines_starting(&out.stdout, "changed")
+            .iter()
+            .any(|l| l.contains("models/musician-in-residence.yaml")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_simulate_receipt_records_seed_draws_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = "models/musician-in-residence.yaml";
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    let args = [
+        "simulate", model, "--draws", "2000", "--seed", "7", "--format", "json",
+    ];
+    let stdout = with_receipt(&args, &a);
+    with_receipt(&args, &b);
+    let (ta, tb) = (
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap(),
+    );
+    assert_eq!(ta.replace("a.json", "X"), tb.replace("b.json", "X"));
+
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let value = read_json(&a);
+    assert_eq!(value["command"], "simulate");
+    assert_eq!(value["seed"], 7);
+    assert_eq!(value["draws"], 2000);
+    let figures = value["figures"].as_object().unwrap();
+    assert_eq!(figures.len(), 6, "{figures:?}");
+    assert_eq!(figures["base_ratio"], report["base_ratio"]);
+    for stat in ["mean", "p5", "p50", "p95"] {
+        assert_eq!(
+            figures[&format!("ratio_{stat}")],
+            report["ratio"][stat],
+            "{stat}"
+        );
+    }
+    assert_eq!(
+        figures["probability_ratio_at_least_1"],
+        report["probability_ratio_at_least_1"]
+    );
+    assert!(recorded_paths(&value).iter().any(|p| p == model));
+
+    let out = verify(&a);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("and 6 figures match"), "{}", out.stdout);
+
+    // The default seed is recorded too: a receipt never depends on a default changing.
+    let c = dir.path().join("c.json");
+    with_receipt(&["simulate", model, "--draws", "100"], &c);
+    assert_eq!(read_json(&c)["seed"], 1);
+}
+
+#[test]
+fn a_simulate_receipt_names_a_changed_csv_byte() {
+    let (dir, model) = project_copy_of("musician-in-residence");
+    let receipt = dir.path().join("r.json");
+    let m = model.to_string_lossy().into_owned();
+    with_receipt(&["simulate", &m, "--draws", "500"], &receipt);
+    assert_eq!(verify(&receipt).code, 0);
+
+    // One byte of a data row: the first service user attended 1 session, now 2 (still
+    // below the 4 that count, so the figures stay and the file alone is named).
+    let csv = dir
+        .path()
+        .join("models/data/musician-in-residence-participants.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let row = "MIR0001,site-01,inpatient,1,no\n";
+    assert!(text.contains(row), "{text:.200}");
+    std::fs::write(
+        &csv,
+        text.replacen(row, "MIR0001,site-01,inpatient,2,no\n", 1),
+    )
+    .unwrap();
+
+    let out = verify(&receipt);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let changed = lines_starting(&out.stdout, "changed");
+    assert_eq!(changed.len(), 1, "{}", out.stdout);
+    assert!(changed[0].contains("models/data/musician-in-residence-participants.csv"));
+    assert!(
+        out.stdout
+            .contains("NOT verified: 1 file, 0 figures differ\n"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+#[test]
+fn a_simulate_receipt_names_the_figures_a_changed_distribution_moved() {
+    let (dir, model) = project_copy_of("musician-in-residence");
+    let receipt = dir.path().join("r.json");
+    let m = model.to_string_lossy().into_owned();
+    with_receipt(
+        &["simulate", &m, "--draws", "2000", "--seed", "3"],
+        &receipt,
+    );
+    let before = read_json(&receipt);
+
+    // Shorter stays' bed days from uniform(0, 308) to uniform(0, 616): more value in every
+    // draw but the base (which is exact and does not draw) stays.
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert_eq!(text.matches("quantity: uniform(0, 308)").count(), 1);
+    std::fs::write(
+        &model,
+        text.replace("quantity: uniform(0, 308)", "quantity: uniform(0, 616)"),
+    )
+    .unwrap();
+
+    let out = verify(&receipt);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let figures = lines_starting(&out.stdout, "figure");
+    for name in ["ratio_mean", "ratio_p50", "ratio_p95"] {
+        let line = figures
+            .iter()
+            .find(|l| l.starts_with(&format!("figure   {name}: was ")))
+            .unwrap_or_else(|| panic!("{name}: {}", out.stdout));
+        let was = figure(&before, name);
+        let now: f64 = line.rsplit_once("now ").unwrap().1.parse().unwrap();
+        assert!(now > was, "{line}");
+    }
+    assert!(
+        !out.stdout.contains("figure   base_ratio"),
+        "the base does not draw: {}",
+        out.stdout
+    );
+
+    // A receipt whose seed was edited no longer matches its own command line.
+    let mut value = read_json(&receipt);
+    value["seed"] = 4.into();
+    std::fs::write(&receipt, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    assert!(
+        verify(&receipt)
+            .stdout
+            .contains("figure   seed: was 4, now 3")
+    );
+}
+
+#[test]
+fn analysis_receipts_are_written_only_after_success_and_keep_their_options() {
+    let dir = tempfile::tempdir().unwrap();
+    // tate-wellbeing has no `uncertainty:` block: simulate fails and writes nothing.
+    let failed = dir.path().join("failed.json");
+    let out = sroi(&[
+        "simulate",
+        "models/tate-wellbeing.yaml",
+        "--receipt",
+        &failed.to_string_lossy(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!failed.exists());
+    // A two-way grid with --set stays on the command line and verifies as it ran.
+    let receipt = dir.path().join("grid.json");
+    with_receipt(
+        &[
+            "sensitivity",
+            "models/musician-in-residence.yaml",
+            "--set",
+            "inputs.1.value=400000",
+            "--two-way",
+            "improved-mood.attribution,reduced-isolation.proxy",
+            "--steps",
+            "3",
+        ],
+        &receipt,
+    );
+    let value = read_json(&receipt);
+    assert_eq!(value["arguments"][3], "inputs.1.value=400000");
+    let out = verify(&receipt);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }

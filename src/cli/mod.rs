@@ -238,8 +238,8 @@ where
         Command::Compare(args) => compare::compare(&args, io),
         Command::Assets(args) => assets::run(&args, io),
         Command::Init(args) => init::init(&args, io),
-        Command::Sensitivity(args) => sensitivity::run(&args, io),
-        Command::Simulate(args) => simulate::run(&args, io),
+        Command::Sensitivity(args) => sensitivity::run(&args, &argv, io),
+        Command::Simulate(args) => simulate::run(&args, &argv, io),
     }
 }
 
@@ -279,14 +279,15 @@ fn load_and_evaluate_with(
     }
 }
 
-/// Load a model and build its `--set` scenario, reporting problems; `None` on errors.
+/// Load a model through `files` (which records what was read) and build its `--set`
+/// scenario, reporting problems; `None` on errors.
 fn load_base(
+    files: &mut DiskFiles,
     model: &std::path::Path,
     options: &ModelOptions,
     io: &mut Io<'_>,
 ) -> Option<(Project, evaluate::Scenario)> {
-    let mut files = DiskFiles::default();
-    let (project, warnings) = match project::load(&mut files, model, &options.load_options()) {
+    let (project, warnings) = match project::load(files, model, &options.load_options()) {
         Ok(loaded) => loaded,
         Err(d) => {
             io.report(&d);

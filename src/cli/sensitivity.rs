@@ -1,14 +1,20 @@
 //! `sroi sensitivity`: one-at-a-time sensitivity with exact tipping points, and two-way
 //! grids.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{EXIT_INVALID, Io, ModelOptions, emit, load_base};
-use crate::analysis::sensitivity::{self, AxisName, MAX_STEPS};
+use super::{EXIT_INVALID, Io, ModelOptions, emit, load_base, verify};
+use crate::analysis::sensitivity::{self, AxisName, MAX_STEPS, SensitivityReport};
+use crate::diagnostic::Diagnostics;
+use crate::evaluate::Scenario;
+use crate::project::Project;
+use crate::receipt::{self, Receipt};
 use crate::report::analysis::AnalysisFormat;
 use crate::report::sensitivity_report;
+use crate::source::DiskFiles;
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -26,6 +32,10 @@ pub struct SensitivityArgs {
     /// Steps per variable in the two-way grid (2 to 201).
     #[arg(long, value_name = "N", default_value_t = 11, requires = "two_way", value_parser = clap::value_parser!(u16).range(2..=MAX_STEPS as i64))]
     pub steps: u16,
+    /// Also write a receipt: the SHA-256 of every file read, the command line and the
+    /// headline figures (base, tipping points, swings), for `sroi verify`.
+    #[arg(long, value_name = "FILE.json")]
+    pub receipt: Option<PathBuf>,
 }
 
 fn parse_axis(text: &str) -> Result<AxisName, String> {
@@ -53,16 +63,36 @@ fn parse_two_way(text: &str) -> Result<(AxisName, AxisName), String> {
     Ok((x, y))
 }
 
-pub fn run(args: &SensitivityArgs, io: &mut Io<'_>) -> i32 {
-    let Some((project, base)) = load_base(&args.model, &args.options, io) else {
-        return EXIT_INVALID;
-    };
+/// The analysis the command line asks for (also what `sroi verify` re-runs).
+pub fn analyse(
+    project: &Project,
+    base: Scenario,
+    args: &SensitivityArgs,
+) -> Result<SensitivityReport, Diagnostics> {
     let two_way = args
         .two_way
         .as_ref()
         .map(|(x, y)| (x, y, usize::from(args.steps)));
-    match sensitivity::analyse(&project, base, two_way) {
-        Ok(report) => emit(io, &sensitivity_report::render(&report, args.format)),
+    sensitivity::analyse(project, base, two_way)
+}
+
+pub fn run(args: &SensitivityArgs, argv: &[OsString], io: &mut Io<'_>) -> i32 {
+    let mut files = DiskFiles::default();
+    let Some((project, base)) = load_base(&mut files, &args.model, &args.options, io) else {
+        return EXIT_INVALID;
+    };
+    match analyse(&project, base, args) {
+        Ok(report) => {
+            if let Some(path) = &args.receipt
+                && let Err(code) = verify::write_receipt(path, argv, io, |arguments, dir| {
+                    let figures = receipt::sensitivity_headline(&report);
+                    Receipt::new("sensitivity", arguments, dir, &files, figures)
+                })
+            {
+                return code;
+            }
+            emit(io, &sensitivity_report::render(&report, args.format))
+        }
         Err(d) => {
             io.report(&d);
             EXIT_INVALID

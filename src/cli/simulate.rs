@@ -1,5 +1,6 @@
 //! `sroi simulate`: seeded Monte Carlo simulation of the model's `uncertainty:` block.
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -7,10 +8,15 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{EXIT_INVALID, Io, ModelOptions, emit, load_base};
-use crate::analysis::simulate::{self, DEFAULT_DRAWS, MAX_DRAWS};
+use super::{EXIT_INVALID, Io, ModelOptions, emit, load_base, verify};
+use crate::analysis::simulate::{self, DEFAULT_DRAWS, MAX_DRAWS, SimulationReport};
+use crate::diagnostic::Diagnostics;
+use crate::evaluate::Scenario;
+use crate::project::Project;
+use crate::receipt::{self, Receipt};
 use crate::report::analysis::AnalysisFormat;
 use crate::report::simulation_report;
+use crate::source::DiskFiles;
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -27,6 +33,10 @@ pub struct SimulateArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = AnalysisFormat::Table)]
     pub format: AnalysisFormat,
+    /// Also write a receipt: the SHA-256 of every file read, the command line, seed,
+    /// draws and headline figures (ratio mean, p5, p50, p95, P(ratio ≥ 1)), for `sroi verify`.
+    #[arg(long, value_name = "FILE.json")]
+    pub receipt: Option<PathBuf>,
 }
 
 fn draws(text: &str) -> Result<usize, String> {
@@ -65,8 +75,19 @@ impl Progress {
     }
 }
 
-pub fn run(args: &SimulateArgs, io: &mut Io<'_>) -> i32 {
-    let Some((project, base)) = load_base(&args.model, &args.options, io) else {
+/// The simulation the command line asks for (also what `sroi verify` re-runs).
+pub fn draw(
+    project: &Project,
+    base: Scenario,
+    args: &SimulateArgs,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<SimulationReport, Diagnostics> {
+    simulate::simulate(project, base, args.draws, args.seed, progress)
+}
+
+pub fn run(args: &SimulateArgs, argv: &[OsString], io: &mut Io<'_>) -> i32 {
+    let mut files = DiskFiles::default();
+    let Some((project, base)) = load_base(&mut files, &args.model, &args.options, io) else {
         return EXIT_INVALID;
     };
     let mut progress = Progress {
@@ -74,14 +95,25 @@ pub fn run(args: &SimulateArgs, io: &mut Io<'_>) -> i32 {
         terminal: std::io::stderr().is_terminal(),
         bar: None,
     };
-    let result = simulate::simulate(&project, base, args.draws, args.seed, &mut |done, total| {
+    let result = draw(&project, base, args, &mut |done, total| {
         progress.update(done, total);
     });
     if let Some(bar) = progress.bar.take() {
         bar.finish_and_clear();
     }
     match result {
-        Ok(report) => emit(io, &simulation_report::render(&report, args.format)),
+        Ok(report) => {
+            if let Some(path) = &args.receipt
+                && let Err(code) = verify::write_receipt(path, argv, io, |arguments, dir| {
+                    let figures = receipt::simulation_headline(&report);
+                    Receipt::new("simulate", arguments, dir, &files, figures)
+                        .with_draws(report.seed, u64::try_from(report.draws).unwrap_or(u64::MAX))
+                })
+            {
+                return code;
+            }
+            emit(io, &simulation_report::render(&report, args.format))
+        }
         Err(d) => {
             io.report(&d);
             EXIT_INVALID

@@ -1,4 +1,5 @@
-//! `sroi run --receipt FILE.json` writes a receipt; `sroi verify FILE.json` checks it.
+//! `sroi run|sensitivity|simulate --receipt FILE.json` writes a receipt; `sroi verify
+//! FILE.json` checks it.
 //!
 //! Verify hashes every recorded file again, then re-runs the recorded command line from the
 //! recorded working directory and compares the headline figures. It names every file whose
@@ -10,17 +11,17 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser};
 
-use super::{Cli, Command, EXIT_INVALID, Io};
+use super::{Cli, Command, EXIT_INVALID, Io, ModelOptions, sensitivity, simulate};
 use crate::diagnostic::{Diagnostic, Diagnostics, display_path};
-use crate::evaluate::{self, Evaluation};
-use crate::project;
+use crate::evaluate::{self, Evaluation, Scenario};
+use crate::project::{self, Project};
 use crate::proxy::SetReference;
 use crate::receipt::{self, Mismatch, Receipt};
 use crate::source::{DiskFiles, MAX_FILE_BYTES};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// A receipt written by `sroi run --receipt`.
+    /// A receipt written by `sroi run`, `sensitivity` or `simulate` with `--receipt`.
     pub receipt: PathBuf,
 }
 
@@ -31,6 +32,19 @@ pub fn write_run_receipt(
     files: &DiskFiles,
     evaluation: &Evaluation,
     io: &mut Io<'_>,
+) -> Result<(), i32> {
+    write_receipt(path, argv, io, |arguments, dir| {
+        Receipt::new("run", arguments, dir, files, receipt::headline(evaluation))
+    })
+}
+
+/// After a successful command: `build` makes the receipt from the command line after
+/// `sroi` and the working directory; it is written whole or not at all.
+pub fn write_receipt(
+    path: &Path,
+    argv: &[OsString],
+    io: &mut Io<'_>,
+    build: impl FnOnce(Vec<String>, &Path) -> Receipt,
 ) -> Result<(), i32> {
     let fail = |io: &mut Io<'_>, why: String| {
         io.report(&Diagnostics::from(
@@ -49,8 +63,9 @@ pub fn write_run_receipt(
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let r = Receipt::new("run", arguments, &dir, files, receipt::headline(evaluation));
-    r.write(path).map_err(|e| fail(io, e.to_string()))
+    build(arguments, &dir)
+        .write(path)
+        .map_err(|e| fail(io, e.to_string()))
 }
 
 fn read_receipt(path: &Path) -> Result<Receipt, Diagnostic> {
@@ -61,13 +76,35 @@ fn read_receipt(path: &Path) -> Result<Receipt, Diagnostic> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Diagnostic::error(format!("cannot read the receipt: {e}"))
             .in_file(path)
-            .help("give the path of a receipt written by `sroi run --receipt FILE.json`")
+            .help("give the path of a receipt written with `--receipt FILE.json`")
     })?;
     serde_json::from_str(&text).map_err(|e| {
         Diagnostic::error(format!("this is not an sroi receipt: {e}"))
             .in_file(path)
-            .help("give the path of a receipt written by `sroi run --receipt FILE.json`")
+            .help("give the path of a receipt written with `--receipt FILE.json`")
     })
+}
+
+/// Make the command line's model and proxy-set paths relative to `dir`, as they were
+/// when the receipt was written.
+fn from_dir(dir: &Path, model: &mut PathBuf, options: &mut ModelOptions) {
+    *model = dir.join(&*model);
+    if let Some(p) = &options.proxies
+        && let SetReference::Path(path) = SetReference::parse(p)
+    {
+        options.proxies = Some(dir.join(path).to_string_lossy().into_owned());
+    }
+}
+
+/// Load the model for a re-run and build its `--set` scenario, recording what is read.
+fn load_base(
+    files: &mut DiskFiles,
+    model: &Path,
+    options: &ModelOptions,
+) -> Result<(Project, Scenario), Diagnostics> {
+    let (project, _) = project::load(files, model, &options.load_options())?;
+    let base = Scenario::from_overrides(&project, &project.overrides)?;
+    Ok((project, base))
 }
 
 /// Re-run the receipt's command line as if from its working directory, without changing
@@ -84,25 +121,31 @@ fn rerun(old: &Receipt, dir: &Path) -> Result<Receipt, Diagnostics> {
             .help("re-run the command by hand and write a new receipt"),
         )
     })?;
+    let mut files = DiskFiles::default();
+    let arguments = old.arguments.clone();
     match cli.command {
         Command::Run(mut args) => {
-            args.model = dir.join(&args.model);
-            if let Some(p) = &args.options.proxies
-                && let SetReference::Path(path) = SetReference::parse(p)
-            {
-                args.options.proxies = Some(dir.join(path).to_string_lossy().into_owned());
-            }
-            let mut files = DiskFiles::default();
+            from_dir(dir, &mut args.model, &mut args.options);
             let (project, _) =
                 project::load(&mut files, &args.model, &args.options.load_options())?;
             let evaluation = evaluate::evaluate(&project)?;
-            Ok(Receipt::new(
-                "run",
-                old.arguments.clone(),
-                dir,
-                &files,
-                receipt::headline(&evaluation),
-            ))
+            let figures = receipt::headline(&evaluation);
+            Ok(Receipt::new("run", arguments, dir, &files, figures))
+        }
+        Command::Sensitivity(mut args) => {
+            from_dir(dir, &mut args.model, &mut args.options);
+            let (project, base) = load_base(&mut files, &args.model, &args.options)?;
+            let report = sensitivity::analyse(&project, base, &args)?;
+            let figures = receipt::sensitivity_headline(&report);
+            Ok(Receipt::new("sensitivity", arguments, dir, &files, figures))
+        }
+        Command::Simulate(mut args) => {
+            from_dir(dir, &mut args.model, &mut args.options);
+            let (project, base) = load_base(&mut files, &args.model, &args.options)?;
+            let report = simulate::draw(&project, base, &args, &mut |_, _| {})?;
+            let figures = receipt::simulation_headline(&report);
+            Ok(Receipt::new("simulate", arguments, dir, &files, figures)
+                .with_draws(report.seed, u64::try_from(report.draws).unwrap_or(u64::MAX)))
         }
         _ => Err(Diagnostics::from(
             Diagnostic::error(format!(
@@ -110,7 +153,7 @@ fn rerun(old: &Receipt, dir: &Path) -> Result<Receipt, Diagnostics> {
                 env!("CARGO_PKG_VERSION"),
                 old.command
             ))
-            .help("receipts are written by `sroi run --receipt`"),
+            .help("receipts are written by `sroi run`, `sroi sensitivity` and `sroi simulate` with `--receipt FILE.json`"),
         )),
     }
 }
