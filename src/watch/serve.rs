@@ -8,6 +8,7 @@
 //! without the reload.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -41,6 +42,7 @@ struct Latest {
 pub struct Server {
     http: Arc<tiny_http::Server>,
     latest: Arc<Mutex<Latest>>,
+    stopping: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     addr: SocketAddr,
 }
@@ -56,17 +58,20 @@ impl Server {
             version: 0,
             page: message_page("sroi watch", "The first evaluation is under way."),
         }));
+        let stopping = Arc::new(AtomicBool::new(false));
         let thread = {
             let http = Arc::clone(&http);
             let latest = Arc::clone(&latest);
+            let stopping = Arc::clone(&stopping);
             std::thread::Builder::new()
                 .name("sroi-serve".to_owned())
-                .spawn(move || answer(&http, &latest))
+                .spawn(move || answer(&http, &latest, &stopping))
                 .map_err(|e| e.to_string())?
         };
         Ok(Server {
             http,
             latest,
+            stopping,
             thread: Some(thread),
             addr,
         })
@@ -87,6 +92,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
         self.http.unblock();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -95,9 +101,15 @@ impl Drop for Server {
 }
 
 /// Answer requests until the server is unblocked.
-fn answer(http: &tiny_http::Server, latest: &Mutex<Latest>) {
-    // `incoming_requests` ends when `unblock` is called.
-    for request in http.incoming_requests() {
+fn answer(http: &tiny_http::Server, latest: &Mutex<Latest>, stopping: &AtomicBool) {
+    loop {
+        let request = match http.recv() {
+            Ok(request) => request,
+            // `unblock` (the session is ending) or a failed accept: only the first ends
+            // the thread; a reader's broken connection must not stop the page.
+            Err(_) if stopping.load(Ordering::SeqCst) => return,
+            Err(_) => continue,
+        };
         let (version, page) = {
             let latest = latest.lock().unwrap_or_else(PoisonError::into_inner);
             (latest.version, latest.page.clone())
