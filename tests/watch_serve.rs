@@ -4,7 +4,7 @@
 //! The model: 30 people × a £100 proxy, one year, discounted at the default 3.5% from
 //! year 1: 3000 / 1.035 = £2,898.55, ratio 2.90 against £1,000. After the save,
 //! 40 × £100 / 1.035 = £3,864.73, ratio 3.86.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -50,8 +50,24 @@ impl Served {
             "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  wellbeing: { value: 100, source: test }\n",
         )
         .unwrap();
+        Served::watch(dir, "models/w.yaml", extra)
+    }
+
+    /// A copy of the shipped Blackpool asset register (and what it links), served.
+    fn register() -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // The register links the shipped models, which use the shipped proxies and scripts.
+        for folder in ["registers", "models", "scripts"] {
+            copy_dir(&repo.join(folder), &dir.path().join(folder));
+        }
+        Served::watch(dir, "registers/blackpool.yaml", &[])
+    }
+
+    fn watch(dir: tempfile::TempDir, file: &str, extra: &[&str]) -> Served {
+        let root = dir.path();
         let mut child = Command::new(env!("CARGO_BIN_EXE_sroi"))
-            .args(["watch", "models/w.yaml", "--serve"])
+            .args(["watch", file, "--serve"])
             .args(extra)
             .current_dir(root)
             .env("NO_COLOR", "1")
@@ -152,6 +168,19 @@ fn unchunk(mut body: &str) -> String {
     out
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 fn save(path: &Path, text: &str) {
     fs::write(path, text).unwrap();
 }
@@ -202,6 +231,22 @@ fn a_broken_save_shows_the_error_above_the_last_good_figures() {
     save(&served.path("models/w.yaml"), &model("40"));
     let (page, _) = served.wait_until("/", |p| p.contains("£3,864.73"));
     assert!(!page.contains("role=\"alert\""));
+}
+
+#[test]
+fn a_register_serves_its_list_and_keeps_it_under_an_error() {
+    let served = Served::register();
+    let (page, _) = served.wait_until("/", |p| p.contains("<script>"));
+    assert!(page.contains("Cultural assets, Blackpool"), "{page}");
+    assert!(!page.contains("role=\"alert\""));
+    let yaml = served.path("registers/blackpool.yaml");
+    let text = fs::read_to_string(&yaml).unwrap();
+    save(&yaml, &text.replace("sroi: 1\n", "sroi: [1\n"));
+    let (page, _) = served.wait_until("/", |p| p.contains("role=\"alert\""));
+    let banner = page.find("role=\"alert\"").unwrap();
+    let list = page.rfind("Cultural assets, Blackpool").unwrap();
+    assert!(banner < list, "banner below the list");
+    assert!(page.contains("the list below is the last good one"));
 }
 
 #[test]

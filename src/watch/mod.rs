@@ -142,6 +142,8 @@ struct Session {
     fingerprint: Option<u64>,
     /// The live web page, when serving.
     server: Option<serve::Server>,
+    /// The last good register page served, to keep under an error banner.
+    last_register_page: Option<String>,
 }
 
 impl Session {
@@ -299,7 +301,10 @@ impl Session {
                 if let Some(server) = &self.server {
                     match (&evaluation, register_page) {
                         (Some(e), _) => server.publish(report::html::render(e)),
-                        (None, Some(page)) => server.publish(page),
+                        (None, Some(page)) => {
+                            server.publish(page.clone());
+                            self.last_register_page = Some(page);
+                        }
                         (None, None) => {}
                     }
                 }
@@ -390,6 +395,11 @@ impl Session {
         let errors = diagnostic::render(diagnostics, Style::Plain);
         match self.last_good.as_ref().and_then(|(e, _)| e.as_deref()) {
             Some(e) => report::html::render_with_error(e, &errors),
+            None if self.last_register_page.is_some() => serve::with_banner(
+                self.last_register_page.as_deref().unwrap_or_default(),
+                "The latest evaluation failed; the list below is the last good one.",
+                &errors,
+            ),
             None => serve::message_page(
                 "sroi watch: evaluation failed",
                 &format!("The latest evaluation failed; fix and save to re-evaluate.\n\n{errors}"),
@@ -470,6 +480,7 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         watched_dirs: Default::default(),
         fingerprint: None,
         server,
+        last_register_page: None,
     };
     loop {
         let started = Instant::now();

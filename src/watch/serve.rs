@@ -162,6 +162,24 @@ fn with_reload(page: &str, version: u64) -> String {
     out
 }
 
+/// `page` with an error banner at the top of its body (the HTML report has its own; this
+/// is for the register's list page).
+pub fn with_banner(page: &str, headline: &str, errors: &str) -> String {
+    let banner = format!(
+        "\n<div class=\"banner\" role=\"alert\" style=\"border:2px solid #b42318;padding:.5rem;\
+         margin-bottom:1rem\"><strong>{}</strong><pre>{}</pre></div>",
+        escape(headline),
+        escape(errors)
+    );
+    match page.find("<body>") {
+        Some(at) => {
+            let at = at + "<body>".len();
+            format!("{}{banner}{}", &page[..at], &page[at..])
+        }
+        None => format!("{banner}{page}"),
+    }
+}
+
 /// A page with one message, for when there is no report to show (yet).
 pub fn message_page(title: &str, message: &str) -> String {
     format!(
@@ -201,6 +219,13 @@ mod tests {
         assert!(served.contains("var v=\"7\""));
         assert!(served.find("<p>£1</p>") < served.find("<script>"));
         assert!(served.ends_with("</script>\n</body></html>"));
+    }
+
+    #[test]
+    fn a_banner_goes_first_in_the_body() {
+        let page = with_banner("<html><body><p>list</p></body></html>", "failed", "x < y");
+        assert!(page.starts_with("<html><body>\n<div class=\"banner\" role=\"alert\""));
+        assert!(page.contains("<pre>x &lt; y</pre></div><p>list</p>"));
     }
 
     #[test]
