@@ -250,6 +250,41 @@ fn a_register_serves_its_list_and_keeps_it_under_an_error() {
 }
 
 #[test]
+fn ctrl_c_stops_the_watch_and_the_server() {
+    let mut served = Served::start(&[]);
+    let status = Command::new("kill")
+        .args(["-INT", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let code = loop {
+        if let Some(status) = served.child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(started.elapsed() < PATIENCE, "watch did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(0));
+    assert!(TcpStream::connect(&served.addr).is_err(), "still listening");
+}
+
+#[test]
+fn a_port_in_use_is_refused_with_exit_1() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_sroi"))
+        .args(["watch", "x.yaml", "--serve", &addr])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot serve the report"), "{stderr}");
+}
+
+#[test]
 fn a_bad_address_is_a_command_line_error() {
     let status = Command::new(env!("CARGO_BIN_EXE_sroi"))
         .args(["watch", "x.yaml", "--serve", "not-an-address"])
