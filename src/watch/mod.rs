@@ -341,6 +341,8 @@ impl Session {
                     diagnostic::render(&warnings, style)
                 };
                 if self.settings.terminal {
+                    // The redraw clears the address printed at the start: keep it in view.
+                    line.push_str(&self.serving());
                     out.push_str(&format!("\x1b[H\x1b[2J{report}\n{shown}── {line}\n"));
                 } else {
                     out.push_str(&format!("==> {line}\n{shown}{report}"));
@@ -357,7 +359,8 @@ impl Session {
                     // The errors go where the eye is: at the top of the screen, with the
                     // last good report under them, cut to fit so the top stays in view.
                     let line = format!(
-                        "evaluation {n} failed · {time} · {ms} · fix and save to re-evaluate"
+                        "evaluation {n} failed · {time} · {ms} · fix and save to re-evaluate{}",
+                        self.serving()
                     );
                     let last = self
                         .last_good
@@ -390,6 +393,14 @@ impl Session {
 }
 
 impl Session {
+    /// ` · serving http://ADDR/` when serving, for the terminal's status line.
+    fn serving(&self) -> String {
+        self.server
+            .as_ref()
+            .map(|s| format!(" · serving http://{}/", s.addr()))
+            .unwrap_or_default()
+    }
+
     /// The served page after a failed evaluation: the errors above the last good figures.
     fn failed_page(&self, diagnostics: &Diagnostics) -> String {
         let errors = diagnostic::render(diagnostics, Style::Plain);
