@@ -67,6 +67,8 @@ pub const WATCH: &str = concat!(
   sroi watch models/arts-for-health.yaml --format json --out report.json
   sroi watch models/arts-for-health.yaml --proxies london --set discount_rate=3%
   sroi watch models/arts-for-health.yaml --poll          on a network drive, WSL or a container
+  sroi watch models/arts-for-health.yaml --serve         a live web page on 127.0.0.1 (address printed)
+  sroi watch models/arts-for-health.yaml --serve 8080    on 127.0.0.1:8080
 
 On a terminal the screen is redrawn after each save; an error is shown at the top with
 the last good report below it, marked stale. Piped, each evaluation follows the last

@@ -93,6 +93,11 @@ pub struct WatchArgs {
     /// Quiet time in milliseconds after a save before re-evaluating.
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub debounce: u64,
+    /// Also serve the HTML report on ADDR (default 127.0.0.1 on a free port; the address
+    /// is printed); the open page reloads itself after every evaluation.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1,
+          default_missing_value = "127.0.0.1:0", value_parser = crate::watch::serve::parse_addr)]
+    pub serve: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +233,7 @@ where
                 poll: args.poll,
                 debounce: std::time::Duration::from_millis(args.debounce.max(1)),
                 terminal: std::io::stdout().is_terminal(),
+                serve: args.serve,
             },
             io,
         ),

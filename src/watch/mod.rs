@@ -2,6 +2,7 @@
 //! changes. Errors never end the session: the last good report stays, marked stale.
 
 pub mod files;
+pub mod serve;
 pub mod status;
 
 use std::hash::{Hash, Hasher};
@@ -33,6 +34,8 @@ pub struct Settings {
     pub debounce: Duration,
     /// Redraw the screen (a terminal) rather than append (a pipe or file).
     pub terminal: bool,
+    /// Also serve the report as a live web page on this address (`--serve`).
+    pub serve: Option<std::net::SocketAddr>,
 }
 
 enum Message {
@@ -116,6 +119,8 @@ enum Outcome {
         /// `None` for an asset register, which has a report but no evaluation.
         evaluation: Option<Box<Evaluation>>,
         report: String,
+        /// The register's HTML list, for the served page (`None` unless serving).
+        register_page: Option<String>,
         warnings: Diagnostics,
     },
     Failed(Diagnostics),
@@ -134,6 +139,10 @@ struct Session {
     /// Content of every file the last evaluation read, hashed: an event that changed
     /// nothing (a touch, a save without edits) gives no new output.
     fingerprint: Option<u64>,
+    /// The live web page, when serving.
+    server: Option<serve::Server>,
+    /// The last good register page served, to keep under an error banner.
+    last_register_page: Option<String>,
 }
 
 impl Session {
@@ -145,12 +154,23 @@ impl Session {
                     .help("waiting for the model file to appear; save it again to re-evaluate"),
             )),
             Ok(file) if crate::assets::is_register(file.text()) => {
-                match self.register_report(&mut files) {
-                    Ok((report, warnings)) => Outcome::Good {
-                        evaluation: None,
-                        report,
-                        warnings,
-                    },
+                match self.register_report(&mut files, self.settings.format) {
+                    Ok((report, warnings)) => {
+                        let register_page = match (&self.server, self.settings.format) {
+                            (None, _) => None,
+                            (Some(_), Format::Html) => Some(report.clone()),
+                            (Some(_), _) => self
+                                .register_report(&mut files, Format::Html)
+                                .ok()
+                                .map(|(page, _)| page),
+                        };
+                        Outcome::Good {
+                            evaluation: None,
+                            report,
+                            register_page,
+                            warnings,
+                        }
+                    }
                     Err(d) => Outcome::Failed(d),
                 }
             }
@@ -170,6 +190,7 @@ impl Session {
                     Outcome::Good {
                         evaluation: Some(Box::new(evaluation)),
                         report,
+                        register_page: None,
                         warnings,
                     }
                 }
@@ -185,9 +206,13 @@ impl Session {
 
     /// The register's asset list (themes, score and reason of every asset), as `sroi
     /// assets list` prints it in the chosen format.
-    fn register_report(&self, files: &mut DiskFiles) -> Result<(String, Diagnostics), Diagnostics> {
+    fn register_report(
+        &self,
+        files: &mut DiskFiles,
+        format: Format,
+    ) -> Result<(String, Diagnostics), Diagnostics> {
         use crate::assets::report::{Command, Filter, Format as AssetFormat, Options};
-        let format = match self.settings.format {
+        let format = match format {
             Format::Table => AssetFormat::Table,
             Format::Json => AssetFormat::Json,
             Format::Csv => AssetFormat::Csv,
@@ -269,8 +294,19 @@ impl Session {
             Outcome::Good {
                 evaluation,
                 report,
+                register_page,
                 warnings,
             } => {
+                if let Some(server) = &self.server {
+                    match (&evaluation, register_page) {
+                        (Some(e), _) => server.publish(report::html::render(e)),
+                        (None, Some(page)) => {
+                            server.publish(page.clone());
+                            self.last_register_page = Some(page);
+                        }
+                        (None, None) => {}
+                    }
+                }
                 let before = self.last_good.as_ref().and_then(|(e, _)| e.as_deref());
                 let mut line = match &evaluation {
                     Some(now) => {
@@ -304,6 +340,8 @@ impl Session {
                     diagnostic::render(&warnings, style)
                 };
                 if self.settings.terminal {
+                    // The redraw clears the address printed at the start: keep it in view.
+                    line.push_str(&self.serving());
                     out.push_str(&format!("\x1b[H\x1b[2J{report}\n{shown}── {line}\n"));
                 } else {
                     out.push_str(&format!("==> {line}\n{shown}{report}"));
@@ -312,12 +350,16 @@ impl Session {
                 self.last_good_number = n;
             }
             Outcome::Failed(diagnostics) => {
+                if let Some(server) = &self.server {
+                    server.publish(self.failed_page(&diagnostics));
+                }
                 let rendered = diagnostic::render(&diagnostics, style);
                 if self.settings.terminal {
                     // The errors go where the eye is: at the top of the screen, with the
                     // last good report under them, cut to fit so the top stays in view.
                     let line = format!(
-                        "evaluation {n} failed · {time} · {ms} · fix and save to re-evaluate"
+                        "evaluation {n} failed · {time} · {ms} · fix and save to re-evaluate{}",
+                        self.serving()
                     );
                     let last = self
                         .last_good
@@ -349,6 +391,33 @@ impl Session {
     }
 }
 
+impl Session {
+    /// ` · serving http://ADDR/` when serving, for the terminal's status line.
+    fn serving(&self) -> String {
+        self.server
+            .as_ref()
+            .map(|s| format!(" · serving http://{}/", s.addr()))
+            .unwrap_or_default()
+    }
+
+    /// The served page after a failed evaluation: the errors above the last good figures.
+    fn failed_page(&self, diagnostics: &Diagnostics) -> String {
+        let errors = diagnostic::render(diagnostics, Style::Plain);
+        match self.last_good.as_ref().and_then(|(e, _)| e.as_deref()) {
+            Some(e) => report::html::render_with_error(e, &errors),
+            None if self.last_register_page.is_some() => serve::with_banner(
+                self.last_register_page.as_deref().unwrap_or_default(),
+                "The latest evaluation failed; the list below is the last good one.",
+                &errors,
+            ),
+            None => serve::message_page(
+                "sroi watch: evaluation failed",
+                &format!("The latest evaluation failed; fix and save to re-evaluate.\n\n{errors}"),
+            ),
+        }
+    }
+}
+
 /// Write `text` to `path` whole (see `atomic::write`).
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     crate::atomic::write(path, text.as_bytes())
@@ -375,6 +444,24 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
             return EXIT_INVALID;
         }
     };
+    let server = match settings.serve.map(serve::Server::start).transpose() {
+        Ok(server) => server,
+        Err(e) => {
+            io.report(&Diagnostics::from(
+                Diagnostic::error(format!("cannot serve the report: {e}"))
+                    .code("sroi::watch")
+                    .help("choose another address or port, or leave ADDR out to let the system pick a free port"),
+            ));
+            return EXIT_INVALID;
+        }
+    };
+    if let Some(server) = &server {
+        // One line a script can read, on both streams: stdout may be redrawn on a terminal.
+        let line = format!("sroi watch: serving http://{}/", server.addr());
+        let _ = writeln!(io.stdout, "{line}");
+        let _ = io.stdout.flush();
+        let _ = writeln!(io.stderr, "{line}");
+    }
     let mut session = Session {
         settings,
         cache: LoadCache::default(),
@@ -384,6 +471,8 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         watching: WatchSet::default(),
         watched_dirs: Default::default(),
         fingerprint: None,
+        server,
+        last_register_page: None,
     };
     loop {
         let started = Instant::now();
