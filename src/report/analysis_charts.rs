@@ -54,7 +54,9 @@ pub fn tornado(rows: &[Swing], base: Decimal) -> String {
     let (lo, hi) = ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
-    let height = 60 + 30 * u32::try_from(n).unwrap_or(1);
+    // Long lists get thinner bars, so the chart stays about a page tall.
+    let row = if n > 12 { 20 } else { 30 };
+    let height = 60 + row * u32::try_from(n).unwrap_or(1);
     let labels: Vec<String> = rows.iter().map(|r| clip(&r.label, 28)).collect();
     svg(height, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -88,7 +90,7 @@ pub fn tornado(rows: &[Swing], base: Decimal) -> String {
                     ],
                     BLUE.filled(),
                 );
-                bar.set_margin(5, 5, 0, 0);
+                bar.set_margin(3, 3, 0, 0);
                 bar
             }))
             .map_err(|e| e.to_string())?;
@@ -117,9 +119,8 @@ pub fn heat_map(ratios: &[Vec<Decimal>], rows: &[String], columns: &[String]) ->
         .iter()
         .map(|row| row.iter().map(|r| *r >= Decimal::ONE).collect())
         .collect();
-    let cell_size = if m > 12 { 34 } else { 46 };
     let height = 70 + 30 * u32::try_from(n).unwrap_or(1);
-    svg(height.max(cell_size), |root| {
+    svg(height, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(8)
             .x_label_area_size(30)
