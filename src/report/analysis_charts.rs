@@ -243,3 +243,75 @@ pub fn histogram(bins: &[(f64, f64, usize)]) -> String {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(units: i64, scale: u32) -> Decimal {
+        Decimal::new(units, scale)
+    }
+
+    #[test]
+    fn a_ragged_grid_draws_nothing_rather_than_a_wrong_map() {
+        let rows = vec!["a".to_owned(), "b".to_owned()];
+        let columns = vec!["x".to_owned(), "y".to_owned()];
+        let ragged = vec![vec![d(1, 0), d(2, 0)], vec![d(1, 0)]];
+        assert_eq!(heat_map(&ragged, &rows, &columns), "");
+        let square = vec![vec![d(9, 1), d(2, 0)], vec![d(11, 1), d(2, 0)]];
+        let svg = heat_map(&square, &rows, &columns);
+        // One cell below 1 (0.90) has two neighbours at or above it: two contour edges.
+        assert_eq!(svg.matches("fill=\"#FDBF6F\"").count(), 1);
+        assert_eq!(svg.matches("fill=\"#A6CEE3\"").count(), 3);
+        assert_eq!(svg.matches("stroke-width=\"3\"").count(), 2);
+        assert_eq!(svg, heat_map(&square, &rows, &columns), "deterministic");
+        assert!(!svg.contains("http"));
+    }
+
+    #[test]
+    fn the_histogram_axis_always_reaches_ratio_1() {
+        let bins: Vec<(f64, f64, usize)> = (0..20)
+            .map(|i| (3.0 + 0.1 * f64::from(i), 3.1 + 0.1 * f64::from(i), 5))
+            .collect();
+        let svg = histogram(&bins);
+        assert_eq!(svg.matches("fill=\"#56B4E9\"").count(), 20);
+        // The ratio-1 line is drawn inside the plot, left of every bar.
+        let line = svg
+            .split("stroke=\"#D55E00\"")
+            .nth(1)
+            .expect("a ratio-1 line");
+        let points = line.split("points=\"").nth(1).unwrap_or_default();
+        let x: f64 = points
+            .split(',')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .expect("a point");
+        let first_bar: f64 = svg
+            .split("fill=\"#56B4E9\"")
+            .next()
+            .and_then(|s| s.rsplit("<rect x=\"").next())
+            .and_then(|s| s.split('"').next())
+            .and_then(|x| x.parse().ok())
+            .expect("a bar");
+        assert!(
+            x > 60.0 && x < first_bar,
+            "line at {x}, first bar at {first_bar}"
+        );
+        assert_eq!(histogram(&[]), "");
+    }
+
+    #[test]
+    fn one_tornado_bar_per_row() {
+        let rows: Vec<Swing> = (1..=3)
+            .map(|i| Swing {
+                label: format!("row {i} <&>"),
+                ratio_low: d(10 + i, 1),
+                ratio_high: d(20 + 5 * i, 1),
+            })
+            .collect();
+        let svg = tornado(&rows, d(15, 1));
+        assert_eq!(svg.matches("fill=\"#0072B2\"").count(), 3);
+        assert!(svg.contains("row 1 &lt;&amp;&gt;"));
+        assert_eq!(tornado(&[], Decimal::ONE), "");
+    }
+}
