@@ -16,6 +16,7 @@ pub enum AnalysisFormat {
     Json,
     Csv,
     Markdown,
+    Html,
 }
 
 /// A drawn figure as a decimal: the shortest decimal that reads back as the same f64

@@ -13,10 +13,10 @@ pub const BLUE: RGBColor = RGBColor(0, 114, 178);
 pub const SKY: RGBColor = RGBColor(86, 180, 233);
 pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
 pub const GREEN: RGBColor = RGBColor(0, 158, 115);
-const GRID: RGBColor = RGBColor(221, 221, 221);
+pub(super) const GRID: RGBColor = RGBColor(221, 221, 221);
 
 const WIDTH: u32 = 560;
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 
 /// One bar: a label and a value.
 pub struct Bar {
@@ -26,13 +26,13 @@ pub struct Bar {
 
 type DrawResult = Result<(), String>;
 
-fn f(value: Decimal) -> f64 {
+pub(super) fn f(value: Decimal) -> f64 {
     value.to_f64().unwrap_or(0.0)
 }
 
 /// Render with `draw` onto a fresh SVG of `height` pixels. The namespace attribute is
 /// dropped: inline SVG in HTML needs none, and the report must hold no URL at all.
-fn svg(
+pub(super) fn svg(
     height: u32,
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
 ) -> String {
@@ -85,7 +85,7 @@ fn trim(text: String) -> String {
 }
 
 /// Keep axis labels short; the table beside gives the full name.
-fn clip(label: &str, max: usize) -> String {
+pub(super) fn clip(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
         label.to_owned()
     } else {

@@ -4,6 +4,8 @@
 //! (4 in JSON), half away from zero.
 
 pub mod analysis;
+mod analysis_charts;
+mod analysis_html;
 mod charts;
 pub mod compare;
 mod csv;

@@ -1,4 +1,4 @@
-//! `sroi sensitivity` in table (with a text tornado), JSON, CSV and Markdown.
+//! `sroi sensitivity` in table (with a text tornado), JSON, CSV, Markdown and HTML.
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
@@ -18,6 +18,7 @@ pub fn render(r: &SensitivityReport, format: AnalysisFormat) -> String {
         }
         AnalysisFormat::Csv => csv_text_of(r),
         AnalysisFormat::Markdown => markdown(r),
+        AnalysisFormat::Html => super::analysis_html::sensitivity(r),
     }
 }
 
@@ -142,7 +143,7 @@ fn shown_change(v: Option<Decimal>, variable: Variable) -> String {
     }
 }
 
-fn cells(row: &Row, currency: &str) -> Vec<String> {
+pub(super) fn cells(row: &Row, currency: &str) -> Vec<String> {
     vec![
         row.outcome.clone(),
         row.variable.name().to_owned(),
@@ -170,9 +171,10 @@ const HEADER: [&str; 10] = [
     "Tipping point",
     "Change",
 ];
-const NUMERIC: [bool; 10] = [false, false, true, true, true, true, true, true, true, true];
+pub(super) const NUMERIC: [bool; 10] =
+    [false, false, true, true, true, true, true, true, true, true];
 
-fn heading(r: &SensitivityReport) -> String {
+pub(super) fn heading(r: &SensitivityReport) -> String {
     format!(
         "Sensitivity of {} ({})\nBase SROI ratio {} : 1 — total present value {}, investment {}\n\
          The ratio falls to 1 if the investment rises to {} (investment tipping point).\n",
@@ -249,7 +251,7 @@ pub fn tornado(r: &SensitivityReport) -> String {
     out
 }
 
-fn grid_rows(grid: &TwoWay, currency: &str) -> (Vec<String>, Vec<Vec<String>>) {
+pub(super) fn grid_rows(grid: &TwoWay, currency: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec![format!(
         "{}.{} \\ {}.{}",
         grid.x.outcome,
@@ -277,7 +279,7 @@ fn grid_rows(grid: &TwoWay, currency: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-fn header() -> Vec<String> {
+pub(super) fn header() -> Vec<String> {
     HEADER.iter().map(|h| (*h).to_owned()).collect()
 }
 

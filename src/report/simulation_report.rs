@@ -1,4 +1,4 @@
-//! `sroi simulate` in table (with a text histogram), JSON, CSV and Markdown.
+//! `sroi simulate` in table (with a text histogram), JSON, CSV, Markdown and HTML.
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
@@ -19,6 +19,7 @@ pub fn render(r: &SimulationReport, format: AnalysisFormat) -> String {
         }
         AnalysisFormat::Csv => csv_of(r),
         AnalysisFormat::Markdown => markdown(r),
+        AnalysisFormat::Html => super::analysis_html::simulation(r),
     }
 }
 
@@ -140,7 +141,7 @@ pub fn value(r: &SimulationReport) -> Value {
     Value::Object(top)
 }
 
-fn heading(r: &SimulationReport) -> String {
+pub(super) fn heading(r: &SimulationReport) -> String {
     let p = r.probability_ratio_at_least_1 * 100.0;
     let sign = super::symbol(&r.currency);
     let sign = sign.trim_end();
@@ -156,7 +157,7 @@ fn heading(r: &SimulationReport) -> String {
     )
 }
 
-fn stats_rows(r: &SimulationReport) -> (Vec<String>, Vec<Vec<String>>) {
+pub(super) fn stats_rows(r: &SimulationReport) -> (Vec<String>, Vec<Vec<String>>) {
     let header = ["Measure", "Mean", "SD", "P5", "P25", "P50", "P75", "P95"]
         .iter()
         .map(|h| (*h).to_owned())
@@ -202,7 +203,7 @@ pub fn histogram_text(r: &SimulationReport) -> String {
     out
 }
 
-fn driver_rows(r: &SimulationReport) -> (Vec<String>, Vec<Vec<String>>) {
+pub(super) fn driver_rows(r: &SimulationReport) -> (Vec<String>, Vec<Vec<String>>) {
     let header = vec![
         "Uncertain figure".to_owned(),
         "Spearman ρ with the ratio".to_owned(),
