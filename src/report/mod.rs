@@ -4,6 +4,7 @@
 //! (4 in JSON), half away from zero.
 
 pub mod analysis;
+pub mod batch;
 mod charts;
 pub mod compare;
 mod csv;
