@@ -203,7 +203,11 @@ fn one(
 ) -> (Line, Diagnostics) {
     let named = |model: Option<&Model>| match (set, model) {
         (Some(set), _) => set.clone(),
-        (None, Some(m)) => m.proxies.as_ref().map(|p| p.value.clone()).unwrap_or_default(),
+        (None, Some(m)) => m
+            .proxies
+            .as_ref()
+            .map(|p| p.value.clone())
+            .unwrap_or_default(),
         (None, None) => String::new(),
     };
     let fail = |proxy_set: String, problems: Diagnostics| {
@@ -224,7 +228,13 @@ fn one(
     };
     let mut files = DiskFiles::default();
     let mut cache = LoadCache::sharing(Arc::clone(shared));
-    let loaded = project::load_parsed(&mut files, model.clone(), read.clone(), &options, &mut cache);
+    let loaded = project::load_parsed(
+        &mut files,
+        model.clone(),
+        read.clone(),
+        &options,
+        &mut cache,
+    );
     let project = match loaded {
         Ok((project, _warnings)) => project,
         Err(problems) => return fail(named(Some(model)), problems),

@@ -207,7 +207,12 @@ mod tests {
             .collect();
         assert_eq!(lines.len(), 2);
         for line in &lines {
-            let keys: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
+            let keys: Vec<&str> = line
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
             assert_eq!(keys, COLUMNS);
         }
         assert_eq!(lines[0]["ratio"], "2.5000");
