@@ -2,16 +2,17 @@
 //! once into a `Project`. Evaluation (`evaluate`) then runs as often as needed on it,
 //! under any scenario, on any thread: a `Project` is immutable and `Send + Sync`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::model::{self, Model, ProxyRef};
 use crate::proxy::{self, ProxySet, SetReference};
-use crate::script::host::Runtime;
+use crate::script::host::{Runtime, RuntimeKey};
 use crate::script::{Limits, ScriptHost};
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
@@ -73,7 +74,8 @@ pub fn load(
 }
 
 /// What watch mode keeps between reloads: the parsed proxy chain and the script runtime,
-/// reused while the files they came from are unchanged.
+/// reused while the files they came from are unchanged. With `shared` set (many models
+/// loaded at once, `sroi batch`), sets and runtimes come from that cache instead.
 #[derive(Default)]
 pub struct LoadCache {
     proxies: Option<(PathBuf, ProxySet)>,
@@ -81,6 +83,101 @@ pub struct LoadCache {
     /// How often each was reused (for tests and the watch status line).
     pub reused_proxies: usize,
     pub reused_runtime: usize,
+    pub shared: Option<Arc<SharedCache>>,
+}
+
+impl LoadCache {
+    /// A cache that takes proxy sets and runtimes from `shared`.
+    pub fn sharing(shared: Arc<SharedCache>) -> Self {
+        LoadCache {
+            shared: Some(shared),
+            ..LoadCache::default()
+        }
+    }
+}
+
+/// One slot per key: the first thread to need it builds it while holding the slot's
+/// lock, so others naming the same files wait for it rather than building it again.
+type Slot<T> = Arc<Mutex<Option<T>>>;
+
+/// What many models loaded at once share (`sroi batch`, `sroi check`): each proxy set
+/// and each script runtime (script compiled, modules imported, tables read) is built
+/// once, by whichever thread needs it first, and reused by every model that names the
+/// same files, keyed by canonical path. Within one batch the files are taken not to
+/// change. A failure is not kept: each model that needs it reports it at its own place.
+#[derive(Default)]
+pub struct SharedCache {
+    sets: Mutex<HashMap<PathBuf, Slot<ProxySet>>>,
+    runtimes: Mutex<Vec<(RuntimeKey, Slot<Arc<Runtime>>)>>,
+    sets_built: AtomicUsize,
+    runtimes_built: AtomicUsize,
+}
+
+impl SharedCache {
+    /// How many proxy sets were read and parsed (once per distinct set).
+    pub fn sets_built(&self) -> usize {
+        self.sets_built.load(Ordering::Relaxed)
+    }
+    /// How many script runtimes were compiled (once per distinct script and tables).
+    pub fn runtimes_built(&self) -> usize {
+        self.runtimes_built.load(Ordering::Relaxed)
+    }
+
+    fn set(
+        &self,
+        files: &mut dyn Files,
+        path: &Path,
+        build: impl FnOnce(&mut dyn Files) -> Result<ProxySet, Diagnostics>,
+    ) -> Result<ProxySet, Diagnostics> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let slot = {
+            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+            Arc::clone(sets.entry(key).or_default())
+        };
+        let mut slot = slot.lock().map_err(|_| poisoned())?;
+        if let Some(set) = slot.as_ref() {
+            return Ok(set.clone());
+        }
+        let set = build(files)?;
+        self.sets_built.fetch_add(1, Ordering::Relaxed);
+        *slot = Some(set.clone());
+        Ok(set)
+    }
+
+    fn runtime(
+        &self,
+        files: &mut dyn Files,
+        model: &Model,
+        limits: Limits,
+    ) -> Result<Arc<Runtime>, Diagnostics> {
+        let key = RuntimeKey::of(model, limits).canonical();
+        let slot = {
+            let mut runtimes = self.runtimes.lock().map_err(|_| poisoned())?;
+            match runtimes.iter().find(|(k, _)| *k == key) {
+                Some((_, slot)) => Arc::clone(slot),
+                None => {
+                    let slot = Slot::default();
+                    runtimes.push((key, Arc::clone(&slot)));
+                    slot
+                }
+            }
+        };
+        let mut slot = slot.lock().map_err(|_| poisoned())?;
+        if let Some(runtime) = slot.as_ref() {
+            return Ok(Arc::clone(runtime));
+        }
+        let runtime = Arc::new(Runtime::load(files, model, limits)?);
+        self.runtimes_built.fetch_add(1, Ordering::Relaxed);
+        *slot = Some(Arc::clone(&runtime));
+        Ok(runtime)
+    }
+}
+
+/// A thread panicked while building: say so rather than panic here too.
+fn poisoned() -> Diagnostics {
+    Diagnostics::from(Diagnostic::error(
+        "internal: a shared proxy set or script failed to load on another thread",
+    ))
 }
 
 pub fn load_from(
@@ -98,11 +195,22 @@ pub fn load_cached(
     options: &LoadOptions,
     cache: &mut LoadCache,
 ) -> Result<(Project, Diagnostics), Diagnostics> {
-    let (model, mut diagnostics) = model::read_model(file);
+    let (model, diagnostics) = model::read_model(file);
     let Some(model) = model else {
         return Err(diagnostics);
     };
+    load_parsed(files, model, diagnostics, options, cache)
+}
 
+/// As `load_cached`, for a model already read (with what reading it reported), so one
+/// model can be loaded under several proxy sets from a single parse.
+pub fn load_parsed(
+    files: &mut dyn Files,
+    model: Model,
+    mut diagnostics: Diagnostics,
+    options: &LoadOptions,
+    cache: &mut LoadCache,
+) -> Result<(Project, Diagnostics), Diagnostics> {
     let mut proxies = match proxy_set(files, &model, options, cache) {
         Ok(set) => Some(set),
         Err(d) => {
@@ -121,7 +229,12 @@ pub fn load_cached(
     let Some(proxies) = proxies else {
         return Err(diagnostics);
     };
-    let host = ScriptHost::load_reusing(files, &model, Limits::default(), cache.runtime.as_ref())?;
+    let host = if let Some(shared) = &cache.shared {
+        let runtime = shared.runtime(files, &model, Limits::default())?;
+        ScriptHost::with_runtime(&model, runtime)?
+    } else {
+        ScriptHost::load_reusing(files, &model, Limits::default(), cache.runtime.as_ref())?
+    };
     if cache
         .runtime
         .as_ref()
@@ -131,7 +244,7 @@ pub fn load_cached(
     }
     cache.runtime = Some(Arc::clone(host.runtime()));
     diagnostics.0.extend(host.lints().cloned());
-    let mut used: Vec<PathBuf> = vec![file.path.clone()];
+    let mut used: Vec<PathBuf> = vec![model.file.path.clone()];
     used.extend(proxies.files.iter().map(|f| f.path.clone()));
     used.extend(host.files().cloned());
     used.extend(prices.iter().map(|p| p.deflator.file.path.clone()));
@@ -210,6 +323,11 @@ fn proxy_set(
             proxies: Default::default(),
         });
     };
+    if let Some(shared) = cache.shared.clone() {
+        return shared.set(files, &path, |files| {
+            proxy::load_set(files, &path, &label, referrer)
+        });
+    }
     // Reuse the parsed chain when the same set is named and none of its files changed.
     if let Some((first, set)) = &cache.proxies
         && *first == path

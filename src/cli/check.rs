@@ -1,12 +1,15 @@
 //! `sroi check`: validate models and proxy sets, all of them, reporting every problem.
 
 use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use super::{CheckArgs, CheckFormat, EXIT_INVALID, Io};
 use crate::diagnostic::{Diagnostics, display_path, plural};
 use crate::evaluate;
 use crate::model::yaml::Value;
-use crate::project;
+use crate::project::{self, LoadCache, SharedCache};
 use crate::proxy::{self, load::Referrer};
 use crate::source::{DiskFiles, Files, unreadable};
 
@@ -64,14 +67,23 @@ fn kind_of(files: &mut DiskFiles, path: &Path) -> FileKind {
 pub fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
     let mut failed = 0usize;
     let mut report = Vec::new();
-    for path in &args.files {
-        let mut files = DiskFiles::default();
-        let result = match kind_of(&mut files, path) {
-            FileKind::ProxySet => check_set(&mut files, path),
-            FileKind::Register => check_register(&mut files, path, args),
-            FileKind::Deflator => check_deflator(&mut files, path),
-            FileKind::Model => check_model(&mut files, path, args),
-        };
+    // Files are checked in parallel, models sharing proxy sets and scripts through one
+    // cache; results are reported in the order given.
+    let shared = Arc::new(SharedCache::default());
+    let results: Vec<_> = args
+        .files
+        .par_iter()
+        .map(|path| {
+            let mut files = DiskFiles::default();
+            match kind_of(&mut files, path) {
+                FileKind::ProxySet => check_set(&mut files, path),
+                FileKind::Register => check_register(&mut files, path, args),
+                FileKind::Deflator => check_deflator(&mut files, path),
+                FileKind::Model => check_model(&mut files, path, args, &shared),
+            }
+        })
+        .collect();
+    for (path, result) in args.files.iter().zip(results) {
         if args.format == CheckFormat::Json {
             let (status, diagnostics) = match &result {
                 Ok((_, warnings)) => ("ok", warnings),
@@ -111,8 +123,17 @@ fn check_model(
     files: &mut DiskFiles,
     path: &Path,
     args: &CheckArgs,
+    shared: &Arc<SharedCache>,
 ) -> Result<(String, Diagnostics), Diagnostics> {
-    let (project, mut warnings) = project::load(files, path, &args.options.load_options())?;
+    let file = files.read(path).map_err(|e| {
+        Diagnostics::from(
+            unreadable(path, "the model", &e)
+                .help("check the path; models are YAML files such as models/arts-for-health.yaml"),
+        )
+    })?;
+    let mut cache = LoadCache::sharing(Arc::clone(shared));
+    let (project, mut warnings) =
+        project::load_cached(files, &file, &args.options.load_options(), &mut cache)?;
     // Evaluate too: whatever `run` would reject, `check` rejects, and it warns the same.
     let evaluation = evaluate::evaluate(&project)?;
     warnings.extend(evaluate::warnings(&project, &evaluation));

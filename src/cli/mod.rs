@@ -1,6 +1,7 @@
 //! The command line (SPEC section 6). `main` only calls `run`.
 
 mod assets;
+mod batch;
 mod check;
 mod compare;
 mod help;
@@ -73,6 +74,8 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Monte Carlo simulation of the model's `uncertainty:` block.
     Simulate(simulate::SimulateArgs),
+    /// Many models (× proxy sets) in parallel: one line of headline figures each.
+    Batch(batch::BatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +249,7 @@ where
         Command::Init(args) => init::init(&args, io),
         Command::Sensitivity(args) => sensitivity::run(&args, &argv, io),
         Command::Simulate(args) => simulate::run(&args, &argv, io),
+        Command::Batch(args) => batch::run(&args, io),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::evaluate::Evaluation;
 /// tab or CR is read by Excel and LibreOffice as a formula (`=HYPERLINK(…)` can send
 /// data away), so it gets a leading `'`, as OWASP's CSV-injection advice says. Only
 /// text gets this: numbers (`-120.00`) stay numbers.
-fn text(cell: &str) -> String {
+pub(super) fn text(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {

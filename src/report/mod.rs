@@ -6,6 +6,7 @@
 pub mod analysis;
 mod analysis_charts;
 mod analysis_html;
+pub mod batch;
 mod charts;
 pub mod compare;
 mod csv;

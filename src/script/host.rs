@@ -52,6 +52,22 @@ pub struct RuntimeKey {
 }
 
 impl RuntimeKey {
+    /// The same key with every path resolved (links followed, `..` folded), so models
+    /// that name one script or table by different relative paths share one runtime.
+    /// A path that cannot be resolved (a missing file) is kept as written.
+    pub fn canonical(&self) -> Self {
+        let resolve = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        RuntimeKey {
+            script: self.script.as_ref().map(resolve),
+            data: self
+                .data
+                .iter()
+                .map(|(name, p)| (name.clone(), resolve(p)))
+                .collect(),
+            limits: self.limits,
+        }
+    }
+
     pub fn of(model: &Model, limits: Limits) -> Self {
         let dir = dir_of(&model.file.path);
         RuntimeKey {
@@ -83,11 +99,14 @@ pub struct Runtime {
 impl Runtime {
     /// Whether this runtime still matches `key` and the files on disk.
     pub fn still_fits(&self, key: &RuntimeKey, files: &mut dyn Files) -> bool {
-        self.key == *key
-            && self
-                .files
-                .iter()
-                .all(|(path, text)| files.read(path).is_ok_and(|f| f.text() == &**text))
+        self.key == *key && self.files_unchanged(files)
+    }
+
+    /// Whether every script, module and table it read still has the text it had.
+    pub fn files_unchanged(&self, files: &mut dyn Files) -> bool {
+        self.files
+            .iter()
+            .all(|(path, text)| files.read(path).is_ok_and(|f| f.text() == &**text))
     }
 
     /// Read tables, compile the script and run its top level once.
@@ -380,7 +399,11 @@ impl ScriptHost {
             Some(r) if r.still_fits(&key, files) => Arc::clone(r),
             _ => Arc::new(Runtime::load(files, model, limits)?),
         };
+        Self::with_runtime(model, runtime)
+    }
 
+    /// Compile the model's expressions against a runtime built (or shared) beforehand.
+    pub fn with_runtime(model: &Model, runtime: Arc<Runtime>) -> Result<Self, Diagnostics> {
         // Compile every expression, to report all syntax errors in one run.
         let mut diagnostics = Diagnostics::default();
         let mut expressions = BTreeMap::new();

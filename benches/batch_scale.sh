@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `sroi batch` and `sroi check` of a portfolio of 1,000 shipped-size models.
+#
+#   benches/batch_scale.sh              # 1,000 models, 3 runs each
+#   COPIES=5000 RUNS=5 benches/batch_scale.sh
+#
+# Copies models/ and scripts/ into a temporary folder, then writes COPIES model files
+# there, cycling through the shipped models (each keeps its own script, tables, proxy set
+# and deflator, so the copies share them as a real portfolio would). Builds sroi in
+# release mode and prints the wall time of each run, then a Markdown row with the best
+# and median. Checks that batch gave one `ok` line per copy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COPIES="${COPIES:-1000}"
+RUNS="${RUNS:-3}"
+cargo build --release --quiet
+SROI="$PWD/target/release/sroi"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r models scripts "$work/"
+shipped=(models/*.yaml)
+for ((i = 0; i < COPIES; i++)); do
+  source="${shipped[i % ${#shipped[@]}]}"
+  printf -v name "copy-%04d-%s" "$i" "$(basename "$source")"
+  cp "$source" "$work/models/$name"
+done
+cd "$work"
+list=(models/copy-*.yaml)
+wall() { # wall seconds of the command, output discarded
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || true
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc -l
+}
+summary() { # best and median of the numbers on stdin
+  sort -n | awk '{a[NR]=$1} END {printf "%.3f | %.3f", a[1], a[int((NR+1)/2)]}'
+}
+ok=$("$SROI" batch "${list[@]}" --format csv | grep -c ',ok,' || true)
+[ "$ok" -eq "$COPIES" ] || { echo "batch gave $ok ok lines for $COPIES models" >&2; exit 1; }
+"$SROI" check "${list[@]}" >/dev/null || { echo "check failed" >&2; exit 1; }
+echo "cores: $(nproc), models: $COPIES, runs: $RUNS" >&2
+echo "| command | models | best wall s | median wall s |"
+echo "|---|---:|---:|---:|"
+for command in batch check; do
+  times=$(for ((r = 0; r < RUNS; r++)); do wall "$SROI" "$command" "${list[@]}"; done)
+  echo "$times" | sed "s/^/  $command: /" >&2
+  echo "| sroi $command | $COPIES | $(echo "$times" | summary) |"
+done
