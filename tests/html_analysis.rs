@@ -10,69 +10,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::browser::{browse, colours};
 use common::sroi;
 use rust_decimal::Decimal;
-
-fn chromium() -> String {
-    std::env::var("SROI_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned())
-}
-
-/// Run headless Chromium on `page` with `extra` flags and a fresh profile; stdout.
-fn browse(page: &Path, extra: &[String]) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    args.push(format!("--user-data-dir={}", profile.path().display()));
-    args.extend_from_slice(extra);
-    args.push(format!("file://{}", page.display()));
-    let out = Command::new(chromium())
-        .args(&args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot start `{}` ({e}); .ci/run installs it: apt-get install -y chromium",
-                chromium()
-            )
-        });
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Distinct RGB colours in a PNG (up to `limit`).
-fn colours(png_path: &Path, limit: usize) -> usize {
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(png_path).unwrap(),
-    ));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let step = info.color_type.samples();
-    assert!(step >= 3, "an RGB screenshot, got {:?}", info.color_type);
-    let mut seen = std::collections::BTreeSet::new();
-    for pixel in buf[..info.buffer_size()].chunks(step) {
-        seen.insert((pixel[0], pixel[1], pixel[2]));
-        if seen.len() >= limit {
-            break;
-        }
-    }
-    seen.len()
-}
 
 /// Ratio about 1.34 with tipping points inside several ranges; the name needs escaping.
 const MODEL: &str = "sroi: 1

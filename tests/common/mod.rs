@@ -1,6 +1,8 @@
 //! Runs the CLI in-process, capturing what it prints.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use sroi::cli::{Io, run};
 use sroi::diagnostic::Style;
 
