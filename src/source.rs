@@ -280,3 +280,63 @@ pub fn unreadable(path: &Path, what: &str, err: &io::Error) -> Diagnostic {
 pub fn dir_of(file: &Path) -> PathBuf {
     file.parent().map(Path::to_path_buf).unwrap_or_default()
 }
+
+/// Why a path written inside a file was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confinement {
+    /// It leaves every allowed folder: by `..`, an absolute path or a link.
+    Outside,
+    /// It stays inside but names nothing.
+    Missing,
+}
+
+/// Check that `path` (relative paths taken from `base`, a folder) stays inside one of
+/// `roots` (canonical folders): first as written, so a path that leaves the project is
+/// refused for that whether or not its target exists, then with links followed. Returns
+/// the path to read.
+pub fn confine(
+    loader: &dyn Loader,
+    roots: &[PathBuf],
+    base: &Path,
+    path: &Path,
+) -> Result<PathBuf, Confinement> {
+    let joined = base.join(path);
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+    // The folder it is written in, with links followed, then the written steps on top.
+    let base_real = loader
+        .canonicalize(if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        })
+        .map_err(|_| Confinement::Missing)?;
+    if !inside(&normalise(&base_real.join(path))) {
+        return Err(Confinement::Outside);
+    }
+    let real = loader
+        .canonicalize(&joined)
+        .map_err(|_| Confinement::Missing)?;
+    if !inside(&real) {
+        return Err(Confinement::Outside);
+    }
+    Ok(joined)
+}
+
+/// `/a/./b/../c` as `/a/c`, without touching the file system (`..` at the root stays at
+/// the root, as the kernel does).
+fn normalise(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}

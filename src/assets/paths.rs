@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
-use crate::source::{Loader, dir_of};
+use crate::source::{Confinement, Loader, confine, dir_of};
 
 /// A table named in the register: the resolved file and, for xlsx and GeoPackage, the
 /// sheet or layer after `#`.
@@ -52,22 +52,33 @@ impl Resolver {
     /// The path, if it names an existing file inside the project; otherwise why not.
     /// (Reading it refuses anything but a regular file.)
     fn check(&self, written: &str) -> Result<PathBuf, String> {
-        let path = self.dir.join(written);
-        let real = self.loader.canonicalize(&path).map_err(|_| {
-            format!(
-                "does not exist (looked for {})",
-                crate::diagnostic::display_path(&path)
-            )
-        })?;
-        if let Some(project) = &self.project
-            && !real.starts_with(project)
-        {
-            return Err(
-                "resolves outside the project (the folder holding the register's folder), so sroi will not read it"
-                    .to_owned(),
-            );
+        let roots: Vec<PathBuf> = self.project.iter().cloned().collect();
+        let base = if self.dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            self.dir.as_path()
+        };
+        if roots.is_empty() {
+            // The register's own folder could not be resolved: nothing to confine to.
+            let path = self.dir.join(written);
+            return match self.loader.canonicalize(&path) {
+                Ok(_) => Ok(path),
+                Err(_) => Err(self.missing(&path)),
+            };
         }
-        Ok(path)
+        confine(self.loader.as_ref(), &roots, base, Path::new(written))
+            .map(|_| self.dir.join(written))
+            .map_err(|why| match why {
+            Confinement::Outside => "resolves outside the project (the folder holding the register's folder), so sroi will not read it".to_owned(),
+            Confinement::Missing => self.missing(&self.dir.join(written)),
+        })
+    }
+
+    fn missing(&self, path: &Path) -> String {
+        format!(
+            "does not exist (looked for {})",
+            crate::diagnostic::display_path(path)
+        )
     }
 
     /// For a `model` cell: `Ok` or why not.
