@@ -1,4 +1,4 @@
-//! Price years (SPEC section 8): a model's `price_year` and `deflator`, every proxy value
+//! Price years (docs/years-and-prices.md): a model's `price_year` and `deflator`, every proxy value
 //! rebased to that year before the section 4 arithmetic, and the warning for a model that
 //! adds proxies of several price years unadjusted.
 //!

@@ -40,7 +40,7 @@ pub struct Project {
     pub model: Model,
     pub proxies: ProxySet,
     pub host: ScriptHost,
-    /// The price year and deflator every proxy was rebased to (SPEC section 8), if any.
+    /// The price year and deflator every proxy was rebased to (docs/years-and-prices.md), if any.
     pub prices: Option<crate::prices::PriceBasis>,
     /// Every file loading read, for watch mode.
     pub files: Vec<PathBuf>,

@@ -88,7 +88,7 @@ fn markdown_is_pasteable() {
     assert_eq!(out.code, 0);
     assert!(
         out.stdout
-            .starts_with("# SPEC worked check (spec-worked-check)\n")
+            .starts_with("# Format worked check (spec-worked-check)\n")
     );
     assert!(out.stdout.contains("| Outcome | Stakeholder | Quantity |"));
     assert!(

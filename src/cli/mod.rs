@@ -1,4 +1,4 @@
-//! The command line (SPEC section 6). `main` only calls `run`.
+//! The command line (docs/format.md). `main` only calls `run`.
 
 mod assets;
 mod batch;
