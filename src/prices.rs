@@ -7,13 +7,15 @@
 //! proxies (whose value may be an expression) and [`mixed_years_warning`].
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::types::Located;
 use crate::model::{InlineProxy, Model, ProxyRef};
+use crate::project::SharedCache;
 use crate::proxy::ProxySet;
 use crate::proxy::deflator::{Deflator, RebaseError, Rebased, read_deflator};
 use crate::source::{Files, dir_of, unreadable};
@@ -39,13 +41,16 @@ pub fn deflator_path(model: &Model, written: &str) -> PathBuf {
 
 /// Load the model's deflator (if any) and rebase every proxy of the active set to the
 /// model's price year. Problems go to `out`; the basis comes back when there is one.
+/// With `shared` (many models at once), a deflator named by several models is read and
+/// parsed once.
 pub fn apply(
     files: &mut dyn Files,
     model: &Model,
     set: Option<&mut ProxySet>,
+    shared: Option<&SharedCache>,
     out: &mut Diagnostics,
 ) -> Option<PriceBasis> {
-    let basis = match load(files, model) {
+    let basis = match load(files, model, shared) {
         Ok(basis) => basis,
         Err(d) => {
             out.extend(d);
@@ -60,7 +65,11 @@ pub fn apply(
     basis
 }
 
-fn load(files: &mut dyn Files, model: &Model) -> Result<Option<PriceBasis>, Diagnostics> {
+fn load(
+    files: &mut dyn Files,
+    model: &Model,
+    shared: Option<&SharedCache>,
+) -> Result<Option<PriceBasis>, Diagnostics> {
     let (year, written) = match (&model.price_year, &model.deflator) {
         (Some(year), Some(written)) => (year, written),
         (None, Some(written)) => {
@@ -73,23 +82,10 @@ fn load(files: &mut dyn Files, model: &Model) -> Result<Option<PriceBasis>, Diag
         _ => return Ok(None),
     };
     let path = deflator_path(model, &written.value);
-    let file = files.read(&path).map_err(|e| {
-        let reason = unreadable(&path, "the deflator series", &e).message;
-        Diagnostics::from(
-            Diagnostic::error(format!(
-                "deflator `{}`: {reason} ({})",
-                written.value,
-                crate::diagnostic::display_path(&path)
-            ))
-            .at(&model.file, written.span)
-            .label("named here")
-            .help(format!(
-                "a name means deflators/{}.yaml beside the model; a path is relative to the model file",
-                written.value.trim()
-            )),
-        )
-    })?;
-    let deflator = read_deflator(&file)?;
+    let deflator = match shared {
+        Some(shared) => shared.deflator(&path, || read_series(files, model, written, &path))?,
+        None => Arc::new(read_series(files, model, written, &path)?),
+    };
     if !deflator.index.contains_key(&year.value) {
         return Err(Diagnostic::error(format!(
             "price year {} is not in deflator series `{}`",
@@ -106,8 +102,34 @@ fn load(files: &mut dyn Files, model: &Model) -> Result<Option<PriceBasis>, Diag
     }
     Ok(Some(PriceBasis {
         year: year.value,
-        deflator: Arc::new(deflator),
+        deflator,
     }))
+}
+
+/// Read and parse the deflator series `written` (at `path`) names.
+fn read_series(
+    files: &mut dyn Files,
+    model: &Model,
+    written: &Located<String>,
+    path: &Path,
+) -> Result<Deflator, Diagnostics> {
+    let file = files.read(path).map_err(|e| {
+        let reason = unreadable(path, "the deflator series", &e).message;
+        Diagnostics::from(
+            Diagnostic::error(format!(
+                "deflator `{}`: {reason} ({})",
+                written.value,
+                crate::diagnostic::display_path(path)
+            ))
+            .at(&model.file, written.span)
+            .label("named here")
+            .help(format!(
+                "a name means deflators/{}.yaml beside the model; a path is relative to the model file",
+                written.value.trim()
+            )),
+        )
+    })?;
+    read_deflator(&file)
 }
 
 /// Rebase every proxy of the set: a proxy with no price year, or one the series lacks,

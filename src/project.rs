@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::model::{self, Model, ProxyRef};
+use crate::proxy::deflator::Deflator;
 use crate::proxy::{self, ProxySet, SetReference};
 use crate::script::host::{Runtime, RuntimeKey};
 use crate::script::{Limits, ScriptHost};
@@ -100,17 +101,42 @@ impl LoadCache {
 /// lock, so others naming the same files wait for it rather than building it again.
 type Slot<T> = Arc<Mutex<Option<T>>>;
 
-/// What many models loaded at once share (`sroi batch`, `sroi check`): each proxy set
-/// and each script runtime (script compiled, modules imported, tables read) is built
-/// once, by whichever thread needs it first, and reused by every model that names the
-/// same files, keyed by canonical path. Within one batch the files are taken not to
-/// change. A failure is not kept: each model that needs it reports it at its own place.
+/// What many models loaded at once share (`sroi batch`, `sroi check`): each proxy set,
+/// deflator series and script runtime (script compiled, modules imported, tables read)
+/// is read and built once, by whichever thread needs it first, and reused by every model
+/// that names the same files, keyed by canonical path. Within one batch the files are
+/// taken not to change. A failure is not kept: each model that needs it reports it at its
+/// own place.
 #[derive(Default)]
 pub struct SharedCache {
     sets: Mutex<HashMap<PathBuf, Slot<ProxySet>>>,
+    deflators: Mutex<HashMap<PathBuf, Slot<Arc<Deflator>>>>,
     runtimes: Mutex<Vec<(RuntimeKey, Slot<Arc<Runtime>>)>>,
     sets_built: AtomicUsize,
+    deflators_built: AtomicUsize,
     runtimes_built: AtomicUsize,
+}
+
+/// The value in `slots` under `key`, built by `build` the first time (while holding that
+/// key's slot, so threads wanting the same key wait rather than build it again).
+fn built_once<T: Clone>(
+    slots: &Mutex<HashMap<PathBuf, Slot<T>>>,
+    key: PathBuf,
+    counter: &AtomicUsize,
+    build: impl FnOnce() -> Result<T, Diagnostics>,
+) -> Result<T, Diagnostics> {
+    let slot = {
+        let mut slots = slots.lock().map_err(|_| poisoned())?;
+        Arc::clone(slots.entry(key).or_default())
+    };
+    let mut slot = slot.lock().map_err(|_| poisoned())?;
+    if let Some(value) = slot.as_ref() {
+        return Ok(value.clone());
+    }
+    let value = build()?;
+    counter.fetch_add(1, Ordering::Relaxed);
+    *slot = Some(value.clone());
+    Ok(value)
 }
 
 impl SharedCache {
@@ -122,6 +148,10 @@ impl SharedCache {
     pub fn runtimes_built(&self) -> usize {
         self.runtimes_built.load(Ordering::Relaxed)
     }
+    /// How many deflator series were read and parsed (once per distinct file).
+    pub fn deflators_built(&self) -> usize {
+        self.deflators_built.load(Ordering::Relaxed)
+    }
 
     fn set(
         &self,
@@ -130,18 +160,19 @@ impl SharedCache {
         build: impl FnOnce(&mut dyn Files) -> Result<ProxySet, Diagnostics>,
     ) -> Result<ProxySet, Diagnostics> {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let slot = {
-            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
-            Arc::clone(sets.entry(key).or_default())
-        };
-        let mut slot = slot.lock().map_err(|_| poisoned())?;
-        if let Some(set) = slot.as_ref() {
-            return Ok(set.clone());
-        }
-        let set = build(files)?;
-        self.sets_built.fetch_add(1, Ordering::Relaxed);
-        *slot = Some(set.clone());
-        Ok(set)
+        built_once(&self.sets, key, &self.sets_built, || build(files))
+    }
+
+    /// The deflator series at `path`, read and parsed by `build` the first time.
+    pub fn deflator(
+        &self,
+        path: &Path,
+        build: impl FnOnce() -> Result<Deflator, Diagnostics>,
+    ) -> Result<Arc<Deflator>, Diagnostics> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        built_once(&self.deflators, key, &self.deflators_built, || {
+            build().map(Arc::new)
+        })
     }
 
     fn runtime(
@@ -222,7 +253,13 @@ pub fn load_parsed(
         check_against_set(&model, set, options, &mut diagnostics);
     }
     // Rebase before `proxy_values` is taken, so `proxy("id")` in rules sees rebased values.
-    let prices = crate::prices::apply(files, &model, proxies.as_mut(), &mut diagnostics);
+    let prices = crate::prices::apply(
+        files,
+        &model,
+        proxies.as_mut(),
+        cache.shared.as_deref(),
+        &mut diagnostics,
+    );
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
