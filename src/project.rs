@@ -32,6 +32,17 @@ pub struct LoadOptions {
     pub proxies: Option<String>,
     /// `--set NAME=VALUE` overrides, for `evaluate::evaluate`.
     pub overrides: Overrides,
+    /// The largest data table to read (`--max-table-size`); `None`:
+    /// `table::DEFAULT_MAX_TABLE_BYTES`.
+    pub max_table_bytes: Option<u64>,
+}
+
+impl LoadOptions {
+    /// The largest data table to read, in bytes.
+    pub fn table_limit(&self) -> u64 {
+        self.max_table_bytes
+            .unwrap_or(crate::script::table::DEFAULT_MAX_TABLE_BYTES)
+    }
 }
 
 /// A loaded, validated model with its resolved proxy set and compiled scripts: compiled
@@ -180,8 +191,9 @@ impl SharedCache {
         files: &mut dyn Files,
         model: &Model,
         limits: Limits,
+        max_table: u64,
     ) -> Result<Arc<Runtime>, Diagnostics> {
-        let key = RuntimeKey::of(model, limits).canonical();
+        let key = RuntimeKey::of(model, limits, max_table).canonical();
         let slot = {
             let mut runtimes = self.runtimes.lock().map_err(|_| poisoned())?;
             match runtimes.iter().find(|(k, _)| *k == key) {
@@ -197,7 +209,7 @@ impl SharedCache {
         if let Some(runtime) = slot.as_ref() {
             return Ok(Arc::clone(runtime));
         }
-        let runtime = Arc::new(Runtime::load(files, model, limits)?);
+        let runtime = Arc::new(Runtime::load(files, model, limits, max_table)?);
         self.runtimes_built.fetch_add(1, Ordering::Relaxed);
         *slot = Some(Arc::clone(&runtime));
         Ok(runtime)
@@ -267,10 +279,16 @@ pub fn load_parsed(
         return Err(diagnostics);
     };
     let host = if let Some(shared) = &cache.shared {
-        let runtime = shared.runtime(files, &model, Limits::default())?;
+        let runtime = shared.runtime(files, &model, Limits::default(), options.table_limit())?;
         ScriptHost::with_runtime(&model, runtime)?
     } else {
-        ScriptHost::load_reusing(files, &model, Limits::default(), cache.runtime.as_ref())?
+        ScriptHost::load_reusing(
+            files,
+            &model,
+            Limits::default(),
+            options.table_limit(),
+            cache.runtime.as_ref(),
+        )?
     };
     if cache
         .runtime

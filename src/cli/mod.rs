@@ -11,6 +11,7 @@ mod output;
 mod schema;
 mod sensitivity;
 mod simulate;
+mod table_size;
 mod verify;
 
 use std::io::{IsTerminal, Write};
@@ -135,6 +136,8 @@ pub struct ModelOptions {
     pub proxies: Option<String>,
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set, help = help::SET)]
     pub set: Vec<(String, String)>,
+    #[command(flatten)]
+    pub tables: table_size::TableSizeOption,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +193,7 @@ impl ModelOptions {
         LoadOptions {
             proxies: self.proxies.clone(),
             overrides: self.overrides(),
+            max_table_bytes: Some(self.tables.max_table_size),
         }
     }
     pub fn overrides(&self) -> Overrides {
