@@ -6,8 +6,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluate::Evaluation;
 use crate::report::{self, Format};
 
-/// Exit status of a bad command line.
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::console::EXIT_USAGE;
 
 /// `run --format`: every report format, plus the Value Map workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -45,6 +44,29 @@ pub fn check_usage(args: &RunArgs, io: &mut Io<'_>) -> Option<i32> {
         return Some(EXIT_USAGE);
     }
     None
+}
+
+/// `--out` or `--receipt` naming a file the model read (the model, its script, a table, a
+/// proxy set): a command-line problem, refused before anything is written (exit 2).
+pub fn check_overwrite(
+    args: &RunArgs,
+    used: &[std::path::PathBuf],
+    io: &mut Io<'_>,
+) -> Option<i32> {
+    let model = [args.model.clone()];
+    let refusals: Vec<Diagnostic> = [("--out", &args.out), ("--receipt", &args.receipt)]
+        .into_iter()
+        .filter_map(|(option, path)| {
+            let path = path.as_deref()?;
+            let input = crate::overwrite::input_named_by(path, used.iter().chain(&model))?;
+            Some(crate::overwrite::refusal(option, path, input))
+        })
+        .collect();
+    if refusals.is_empty() {
+        return None;
+    }
+    io.report(&Diagnostics(refusals));
+    Some(EXIT_USAGE)
 }
 
 /// Print or write the report of a good evaluation.
