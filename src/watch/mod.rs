@@ -326,10 +326,14 @@ impl Session {
                     None => format!("evaluation {n} · {time} · {ms} · asset register"),
                 };
                 if let (Some(out_path), Some(input)) = (&self.settings.out, &self.out_is_input) {
+                    let (out, input) = (display_path(out_path), display_path(input));
+                    let spelled = if out == input {
+                        String::new()
+                    } else {
+                        format!(" ({input})")
+                    };
                     line.push_str(&format!(
-                        " · not written to {}: it is one of the model's inputs ({})",
-                        display_path(out_path),
-                        display_path(input)
+                        " · not written to {out}: it is one of the model's inputs{spelled}"
                     ));
                 } else if let Some(out_path) = &self.settings.out {
                     let text = match &evaluation {
