@@ -1,6 +1,6 @@
 //! `sroi watch` driven by real edits of every kind editors make. Each test waits on the
 //! output, never on a fixed sleep, so it passes on a loaded machine.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::io::Read;
@@ -629,16 +629,18 @@ fn finished(root: &Path, args: &[&str]) -> std::process::Output {
     std::thread::spawn(move || {
         let _ = tx.send(child.wait_with_output());
     });
-    match rx.recv_timeout(PATIENCE) {
-        Ok(output) => output.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").arg(pid.to_string()).status();
+    let output = rx.recv_timeout(PATIENCE);
+    if output.is_err() {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
+    output
+        .unwrap_or_else(|_| {
             panic!(
                 "`sroi {}` was still running after {PATIENCE:?}",
                 args.join(" ")
-            );
-        }
-    }
+            )
+        })
+        .unwrap()
 }
 
 /// Every file under `root`, with its bytes (links as `-> target`).
