@@ -5,6 +5,9 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, display_path};
 
+/// What an input of a model evaluation is called in a refusal.
+pub const MODEL_INPUT: &str = "one of the model's inputs";
+
 /// One name for a file, whichever way a path spells it: links and `..` resolved as far as
 /// the path exists, then the missing rest taken as written, with `.` dropped and `..`
 /// removing a name. Two paths with the same identity are the same file, or will be once
@@ -44,9 +47,10 @@ pub fn input_named_by<'a>(
     inputs.into_iter().find(|input| identity(input) == out)
 }
 
-/// The error for `option FILE` naming `input`. A command-line problem (exit 2): the files
-/// are fine, the command asks for one of them to be overwritten.
-pub fn refusal(option: &str, out: &Path, input: &Path) -> Diagnostic {
+/// The error for `option FILE` naming `input`, which is `what` ("one of the model's
+/// inputs"). A command-line problem (exit 2): the files are fine, the command asks for one
+/// of them to be overwritten.
+pub fn refusal(option: &str, out: &Path, input: &Path, what: &str) -> Diagnostic {
     let (out, input) = (display_path(out), display_path(input));
     let spelled = if out == input {
         String::new()
@@ -54,10 +58,10 @@ pub fn refusal(option: &str, out: &Path, input: &Path) -> Diagnostic {
         format!(" ({input})")
     };
     Diagnostic::error(format!(
-        "{option} {out} is one of the model's inputs{spelled}: refusing to overwrite it"
+        "{option} {out} is {what}{spelled}: refusing to overwrite it"
     ))
     .code("sroi::cli")
     .help(format!(
-        "nothing was written; choose another file for {option}, one the model does not read"
+        "nothing was written; choose another file for {option}, one the command does not read"
     ))
 }

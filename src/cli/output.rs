@@ -1,6 +1,8 @@
 //! Where `sroi run` puts its report: standard output, or with `--out FILE` a file
 //! written whole (a temporary file beside it, then a rename). A workbook needs `--out`.
 
+use std::path::{Path, PathBuf};
+
 use super::{EXIT_INVALID, Io, RunArgs};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluate::Evaluation;
@@ -48,18 +50,34 @@ pub fn check_usage(args: &RunArgs, io: &mut Io<'_>) -> Option<i32> {
 
 /// `--out` or `--receipt` naming a file the model read (the model, its script, a table, a
 /// proxy set): a command-line problem, refused before anything is written (exit 2).
-pub fn check_overwrite(
-    args: &RunArgs,
-    used: &[std::path::PathBuf],
+pub fn check_overwrite(args: &RunArgs, used: &[PathBuf], io: &mut Io<'_>) -> Option<i32> {
+    let mut inputs = used.to_vec();
+    inputs.push(args.model.clone());
+    refuse_overwrite(
+        &[
+            ("--out", args.out.as_deref()),
+            ("--receipt", args.receipt.as_deref()),
+        ],
+        &inputs,
+        crate::overwrite::MODEL_INPUT,
+        io,
+    )
+}
+
+/// Any of `outputs` (option name, path given) that names one of `inputs` (described as
+/// `what`) is reported, and the command stops with exit 2 before writing anything.
+pub fn refuse_overwrite(
+    outputs: &[(&str, Option<&Path>)],
+    inputs: &[PathBuf],
+    what: &str,
     io: &mut Io<'_>,
 ) -> Option<i32> {
-    let model = [args.model.clone()];
-    let refusals: Vec<Diagnostic> = [("--out", &args.out), ("--receipt", &args.receipt)]
-        .into_iter()
+    let refusals: Vec<Diagnostic> = outputs
+        .iter()
         .filter_map(|(option, path)| {
-            let path = path.as_deref()?;
-            let input = crate::overwrite::input_named_by(path, used.iter().chain(&model))?;
-            Some(crate::overwrite::refusal(option, path, input))
+            let path = (*path)?;
+            let input = crate::overwrite::input_named_by(path, inputs)?;
+            Some(crate::overwrite::refusal(option, path, input, what))
         })
         .collect();
     if refusals.is_empty() {

@@ -505,7 +505,10 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         ) {
             // Known from the start: the command line itself is wrong, before anything is written.
             io.report(&Diagnostics::from(crate::overwrite::refusal(
-                "--out", out, input,
+                "--out",
+                out,
+                input,
+                crate::overwrite::MODEL_INPUT,
             )));
             return EXIT_USAGE;
         }
