@@ -1,4 +1,5 @@
 //! The command line: exit statuses, messages, formats and options.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
