@@ -173,6 +173,16 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 );
                 return 2;
             }
+            // The register itself, before anything is read (a GeoPackage is written while
+            // exporting).
+            if let Some(code) = super::output::refuse_overwrite(
+                &[("--out", out.as_deref())],
+                std::slice::from_ref(&register.register),
+                "the register being exported",
+                io,
+            ) {
+                return code;
+            }
             let kind = match format {
                 ExportFormat::Geojson => Export::Geojson,
                 ExportFormat::Oruk => Export::Oruk,

@@ -38,6 +38,7 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
             .collect()
     };
     let mut sides = Vec::new();
+    let mut inputs = Vec::new();
     let mut failed = false;
     // Every side is evaluated, so every problem is reported in one run.
     for model in &args.models {
@@ -46,14 +47,25 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
                 proxies: set.clone(),
                 set: args.set.clone(),
             };
-            match super::load_and_evaluate(model, &options, io) {
+            let mut files = crate::source::DiskFiles::default();
+            match super::load_and_evaluate_with(&mut files, model, &options, io) {
                 Some((_, evaluation)) => sides.push(evaluation),
                 None => failed = true,
             }
+            inputs.extend(files.used());
+            inputs.push(model.clone());
         }
     }
     if failed {
         return EXIT_INVALID;
+    }
+    if let Some(code) = super::output::refuse_overwrite(
+        &[("--out", args.out.as_deref())],
+        &inputs,
+        crate::overwrite::MODEL_INPUT,
+        io,
+    ) {
+        return code;
     }
     let comparison = report::compare::compare(sides);
     let text = report::compare::render(&comparison, args.format);

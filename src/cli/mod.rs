@@ -334,6 +334,9 @@ fn run_model(args: &RunArgs, argv: &[std::ffi::OsString], io: &mut Io<'_>) -> i3
     let mut files = DiskFiles::default();
     match load_and_evaluate_with(&mut files, &args.model, &args.options, io) {
         Some((_, evaluation)) => {
+            if let Some(code) = output::check_overwrite(args, &files.used(), io) {
+                return code;
+            }
             if let Some(path) = &args.receipt
                 && let Err(code) = verify::write_run_receipt(path, argv, &files, &evaluation, io)
             {
