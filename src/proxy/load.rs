@@ -11,6 +11,7 @@ use crate::model::load::{currency, parse_yaml, price_year, source, version};
 use crate::model::number::NumberKind;
 use crate::model::types::Located;
 use crate::model::yaml::Node;
+use crate::project::roots::Roots;
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
@@ -173,12 +174,14 @@ pub struct Referrer<'a> {
 /// Load a set and everything it extends, child values winning.
 ///
 /// `path` is the first file; `referrer` is where it was named (the model's `proxies:`
-/// line, or nothing for `--proxies`).
+/// line, or nothing for `--proxies`). Each `extends` must stay inside `roots` (the
+/// first file is the caller's to check: a command-line path may be anywhere).
 pub fn load_set(
     files: &mut dyn Files,
     path: &Path,
     label: &str,
     referrer: Referrer<'_>,
+    roots: &Roots,
 ) -> Result<ProxySet, Diagnostics> {
     let mut chain: Vec<ProxySetFile> = Vec::new();
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -220,6 +223,19 @@ pub fn load_set(
         let dir = dir_of(&next);
         let reference = SetReference::parse(&parent.value);
         next = resolve_reference(&reference, &dir, &dir);
+        let written = match &reference {
+            SetReference::Name(name) => PathBuf::from(format!("{name}.yaml")),
+            SetReference::Path(path) => path.clone(),
+        };
+        roots
+            .refuse_outside(
+                files.loader().as_ref(),
+                &dir,
+                &written,
+                (&file, parent.span),
+                "`extends`",
+            )
+            .map_err(Diagnostics::from)?;
         next_label = parent.value.clone();
         named_at = (Some(Arc::clone(&file)), Some(parent.span));
     }

@@ -1,0 +1,160 @@
+//! The project a YAML file's paths are confined to. A path written inside a model, a
+//! proxy set, a deflator reference or an asset register (`data:`, `script:`, `proxies:`,
+//! `extends:`, `deflator:`, `assets:` …) must resolve, links followed, inside the
+//! project: the folder holding the file's folder (for `models/x.yaml`, the repository),
+//! or, for a proxy set named on the command line, that set's own folder, widened by every
+//! `--allow-path DIR`. A file anyone can send must not be able to make sroi read, and
+//! then quote, `/etc/shadow` or `~/.ssh/id_rsa`.
+//!
+//! The check itself is `source::confine`; this module only decides the folders and words
+//! the refusal.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, SourceFile, Span, display_path};
+use crate::source::{Confinement, Loader, confine, dir_of};
+
+/// Whose paths these are: it decides the project folder and how messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A model (and the proxy sets it names): the project is the folder holding its folder.
+    Model,
+    /// An asset register: as a model.
+    Register,
+    /// A proxy set named by path on the command line: the project is its own folder.
+    CommandLineSet,
+}
+
+impl Owner {
+    fn writer(self) -> &'static str {
+        match self {
+            Owner::Model => "a model, its proxy sets and deflator",
+            Owner::Register => "a register",
+            Owner::CommandLineSet => "a proxy set named on the command line",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Owner::Model => "the folder holding the model's folder",
+            Owner::Register => "the folder holding the register's folder",
+            Owner::CommandLineSet => "the proxy set's own folder",
+        }
+    }
+}
+
+/// The folders paths written in one file may reach.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Roots {
+    /// Canonical folders: the project, then each `--allow-path`.
+    folders: Vec<PathBuf>,
+    /// The project folder as the user's own paths name it, for messages.
+    shown: String,
+    owner: Owner,
+    /// `--allow-path` folders as given, for messages.
+    allowed: Vec<String>,
+}
+
+impl Roots {
+    /// The project of the file at `file` (as named on the command line or reached from
+    /// it), widened by the `allowed` folders (`--allow-path`).
+    pub fn of(loader: &dyn Loader, file: &Path, owner: Owner, allowed: &[PathBuf]) -> Roots {
+        let dir = dir_of(file);
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let (project, canonical) = match owner {
+            Owner::Model | Owner::Register => {
+                let canonical = loader
+                    .canonicalize(&dir)
+                    .ok()
+                    .map(|d| d.parent().map_or_else(|| d.clone(), Path::to_path_buf));
+                (dir.join(".."), canonical)
+            }
+            Owner::CommandLineSet => (dir.clone(), loader.canonicalize(&dir).ok()),
+        };
+        let shown = match display_path(&project) {
+            s if s.is_empty() => ".".to_owned(),
+            s => s,
+        };
+        let mut folders: Vec<PathBuf> = canonical.into_iter().collect();
+        let mut shown_allowed = Vec::new();
+        for a in allowed {
+            // A folder that does not exist widens nothing; the refusal says so.
+            match loader.canonicalize(a) {
+                Ok(real) => {
+                    folders.push(real);
+                    shown_allowed.push(display_path(a));
+                }
+                Err(_) => shown_allowed.push(format!("{} (no such folder)", display_path(a))),
+            }
+        }
+        Roots {
+            folders,
+            shown,
+            owner,
+            allowed: shown_allowed,
+        }
+    }
+
+    /// The project folder, as the user's paths name it.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// Where `written` (relative to `base`, the folder of the file it is written in)
+    /// points, if it stays inside; otherwise whether it leaves (`Outside`) or, inside,
+    /// names nothing (`Missing`, for the reader to report with its own suggestions).
+    pub fn check(
+        &self,
+        loader: &dyn Loader,
+        base: &Path,
+        written: &Path,
+    ) -> Result<PathBuf, Confinement> {
+        confine(loader, &self.folders, base, written)
+    }
+
+    /// `Err` with the located refusal when `written` leaves the project; a missing file
+    /// passes, for its reader to report.
+    pub fn refuse_outside(
+        &self,
+        loader: &dyn Loader,
+        base: &Path,
+        written: &Path,
+        at: (&Arc<SourceFile>, Span),
+        what: &str,
+    ) -> Result<(), Diagnostic> {
+        match self.check(loader, base, written) {
+            Err(Confinement::Outside) => Err(self
+                .refusal(&written.to_string_lossy(), what)
+                .at(at.0, at.1)),
+            Ok(_) | Err(Confinement::Missing) => Ok(()),
+        }
+    }
+
+    /// The refusal of a path that leaves the project. It never says whether the target
+    /// exists, let alone what it holds.
+    pub fn refusal(&self, written: &str, what: &str) -> Diagnostic {
+        let widened = if self.allowed.is_empty() {
+            String::new()
+        } else {
+            format!(" or --allow-path {}", self.allowed.join(", "))
+        };
+        Diagnostic::error(format!(
+            "`{written}` ({what}) is outside the project folder `{}`{widened}, so sroi will not read it",
+            self.shown
+        ))
+        .code("sroi::path")
+        .label("leaves the project")
+        .help(format!(
+            "paths written in {} must stay inside the project folder `{}` ({}), links followed: \
+             move the file into it, or widen the project with `--allow-path DIR`",
+            self.owner.writer(),
+            self.shown,
+            self.owner.describe()
+        ))
+    }
+}
