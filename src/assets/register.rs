@@ -28,6 +28,8 @@ pub struct LoadOptions {
     pub set: Vec<(String, String)>,
     /// Read only the cells, without compiling or running the rules (`diff` needs no more).
     pub skip_rules: bool,
+    /// `--allow-path DIR`: folders the register's paths may reach besides its project.
+    pub allow_paths: Vec<PathBuf>,
 }
 
 /// A loaded, checked register.
@@ -121,7 +123,7 @@ fn load_checked(
     let Some(fields) = fields else {
         return Err(out);
     };
-    let resolver = Resolver::new(files.loader(), path, &file);
+    let resolver = Resolver::new(files.loader(), path, &file, &options.allow_paths);
     let mut used = vec![path.to_path_buf()];
 
     let raw = fields

@@ -160,6 +160,7 @@ fn check_register(
     use crate::assets::report::{Command, Options, run_report_with_warnings};
     let options = Options {
         set: args.options.set.clone(),
+        allow_paths: args.options.allow_path.clone(),
         ..Options::default()
     };
     let (_, warnings) = run_report_with_warnings(files, path, &Command::Check, &options)?;

@@ -135,18 +135,23 @@ impl Roots {
         }
     }
 
-    /// The refusal of a path that leaves the project. It never says whether the target
-    /// exists, let alone what it holds.
-    pub fn refusal(&self, written: &str, what: &str) -> Diagnostic {
+    /// Why a path that leaves the project is refused, to follow the path as written.
+    pub fn outside(&self) -> String {
         let widened = if self.allowed.is_empty() {
             String::new()
         } else {
             format!(" or --allow-path {}", self.allowed.join(", "))
         };
-        Diagnostic::error(format!(
-            "`{written}` ({what}) is outside the project folder `{}`{widened}, so sroi will not read it",
+        format!(
+            "is outside the project folder `{}`{widened}, so sroi will not read it",
             self.shown
-        ))
+        )
+    }
+
+    /// The refusal of a path that leaves the project. It never says whether the target
+    /// exists, let alone what it holds.
+    pub fn refusal(&self, written: &str, what: &str) -> Diagnostic {
+        Diagnostic::error(format!("`{written}` ({what}) {}", self.outside()))
         .code("sroi::path")
         .label("leaves the project")
         .help(format!(
