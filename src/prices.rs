@@ -109,6 +109,16 @@ fn load(
             )),
         )
     })?;
+    // Parsed (and so quoted) only once it is an sroi file.
+    if !crate::project::roots::is_sroi_yaml(file.text()) {
+        return Err(crate::project::roots::not_a(
+            &written.value,
+            "deflator",
+            "an sroi deflator series",
+            (&model.file, written.span),
+        )
+        .into());
+    }
     let deflator = read_deflator(&file)?;
     if !deflator.index.contains_key(&year.value) {
         return Err(Diagnostic::error(format!(

@@ -300,8 +300,9 @@ pub fn load_parsed(
     ))
 }
 
-/// Check the model's `script:` and `data:` paths against the project; whether each
-/// kind stayed inside (refusals go to `out`, all of them).
+/// Check the model's `script:` and `data:` paths against the project, and that each
+/// names a file of its kind (`.rhai`, `.csv`: a `.env` read as a script would be quoted
+/// in the syntax error); whether each kind passed (refusals go to `out`, all of them).
 fn confine_script_and_data(
     files: &mut dyn Files,
     model: &Model,
@@ -310,25 +311,28 @@ fn confine_script_and_data(
 ) -> (bool, bool) {
     let loader = files.loader();
     let dir = dir_of(&model.file.path);
-    let mut refuse = |written: &model::types::Located<String>, what: &str| {
-        roots
-            .refuse_outside(
-                loader.as_ref(),
-                &dir,
-                Path::new(&written.value),
-                (&model.file, written.span),
-                what,
-            )
-            .map_err(|d| out.push(d))
-            .is_ok()
+    let mut refuse = |written: &model::types::Located<String>, what: &str, kind: (&str, &str)| {
+        let path = Path::new(&written.value);
+        let at = (&model.file, written.span);
+        let checked = roots
+            .refuse_outside(loader.as_ref(), &dir, path, at, what)
+            .and_then(|()| {
+                if roots::has_extension(path, &[kind.1]) {
+                    Ok(())
+                } else {
+                    Err(roots::not_a(&written.value, what, kind.0, at))
+                }
+            });
+        checked.map_err(|d| out.push(d)).is_ok()
     };
     let script_ok = model
         .script
         .as_ref()
-        .is_none_or(|s| refuse(s, "the script"));
+        .is_none_or(|s| refuse(s, "the script", ("a Rhai script (.rhai)", "rhai")));
     let mut data_ok = true;
     for table in &model.data {
-        data_ok &= refuse(&table.path, &format!("data table `{}`", table.name.value));
+        let what = format!("data table `{}`", table.name.value);
+        data_ok &= refuse(&table.path, &what, ("a CSV table (.csv)", "csv"));
     }
     (script_ok, data_ok)
 }

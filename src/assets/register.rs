@@ -174,6 +174,18 @@ fn load_checked(
         None => None,
     };
     let script = match &fields.script {
+        // A `.env` or CSV compiled as a script would be quoted in the syntax error.
+        Some((written, span))
+            if !crate::project::roots::has_extension(Path::new(written), &["rhai"]) =>
+        {
+            out.push(crate::project::roots::not_a(
+                written,
+                "the rules script",
+                "a Rhai script (.rhai)",
+                (&file, *span),
+            ));
+            None
+        }
         Some((written, span)) => match resolver.resolve(written, *span) {
             Ok(p) => Some(p),
             Err(d) => {

@@ -163,3 +163,38 @@ impl Roots {
         ))
     }
 }
+
+/// Whether `written` ends in one of `extensions` (ASCII case ignored): a path written in
+/// YAML must name a file of the kind its key says before sroi reads it, since reading it
+/// as that kind would quote its lines in the error.
+pub fn has_extension(written: &Path, extensions: &[&str]) -> bool {
+    written
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// Whether `text` is an sroi YAML file: it has a top-level `sroi:` line, as every model,
+/// proxy set and deflator series does. A file that is not (a CSV, `.env`, a key) is never
+/// parsed as one, so none of its lines is quoted in an error.
+pub fn is_sroi_yaml(text: &str) -> bool {
+    text.lines()
+        .map(|l| l.trim_end())
+        .any(|l| l == "sroi:" || l.starts_with("sroi: ") || l.starts_with("\"sroi\":"))
+}
+
+/// The refusal of a file that is not of the kind its key names, at the path written in
+/// the user's own file; nothing of the file is shown.
+pub fn not_a(written: &str, what: &str, kind: &str, at: (&Arc<SourceFile>, Span)) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{written}` ({what}) is not {kind}, so sroi will not use it"
+    ))
+    .code("sroi::path")
+    .at(at.0, at.1)
+    .label("not the right kind of file")
+    .help(match kind {
+        k if k.contains("Rhai") => "name the model's Rhai script, a `.rhai` file".to_owned(),
+        k if k.contains("CSV") => "name a CSV table, a `.csv` file".to_owned(),
+        _ => format!("name {kind}; such a file starts with `sroi: 1`"),
+    })
+}

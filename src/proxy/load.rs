@@ -11,7 +11,7 @@ use crate::model::load::{currency, parse_yaml, price_year, source, version};
 use crate::model::number::NumberKind;
 use crate::model::types::Located;
 use crate::model::yaml::Node;
-use crate::project::roots::Roots;
+use crate::project::roots::{self, Roots};
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
@@ -209,6 +209,17 @@ pub fn load_set(
             Ok(f) => f,
             Err(err) => return Err(missing_set(files, &next, &next_label, &err, named_at).into()),
         };
+        // A file named from another file is parsed (and so quoted) only once it is one.
+        if let (Some(at), Some(span)) = &named_at
+            && !roots::is_sroi_yaml(file.text())
+        {
+            let what = if paths.is_empty() {
+                "proxy set"
+            } else {
+                "`extends`"
+            };
+            return Err(roots::not_a(&next_label, what, "an sroi proxy set", (at, *span)).into());
+        }
         let (set, diagnostics) = read_set_file(&file);
         if diagnostics.has_errors() {
             return Err(diagnostics);
