@@ -371,3 +371,57 @@ fn files_inside_the_project_of_another_kind_are_never_quoted() {
         assert_secret_not_shown(&out);
     }
 }
+
+#[test]
+fn imports_never_reach_a_scripts_folder_above_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    // The project is kept inside someone's `scripts/` folder, beside a file of theirs.
+    let root = dir.path().join("scripts");
+    write(
+        &root,
+        &[
+            ("leak.rhai", &format!("fn leak() {{ {SECRET} }}\n")),
+            (
+                "proj/models/m.rhai",
+                "import \"leak\" as l;\nfn two() { 2 }\n",
+            ),
+            (
+                "proj/models/m.yaml",
+                &model("script: m.rhai\n", "'= two()'", INLINE),
+            ),
+        ],
+    );
+    let out = run(&["check", &arg(&root.join("proj/models/m.yaml"))]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown module `leak`"),
+        "the import must be looked for in the script's own folder only:\n{}",
+        out.stderr
+    );
+    assert_secret_not_shown(&out);
+
+    // Inside the project, the nearest `scripts` folder is still the tree.
+    write(
+        &root,
+        &[
+            ("proj/scripts/lib/two.rhai", "fn two() { 2 }\n"),
+            (
+                "proj/scripts/m.rhai",
+                "import \"lib/two\" as t;\nfn two() { t::two() }\n",
+            ),
+            (
+                "proj/models/m.yaml",
+                &model("script: ../scripts/m.rhai\n", "'= two()'", INLINE),
+            ),
+        ],
+    );
+    let out = run(&[
+        "run",
+        &arg(&root.join("proj/models/m.yaml")),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["ratio"], "3.0000", "{json}");
+}

@@ -54,6 +54,11 @@ impl Resolver {
             .map(|_| self.dir.join(written))
     }
 
+    /// The project the register's paths are confined to.
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
     /// For a `model` cell: `Ok` or why not (to follow the cell as written).
     pub fn existing(&self, written: &str) -> Result<PathBuf, String> {
         self.check(written).map_err(|why| match why {

@@ -203,6 +203,7 @@ fn load_checked(
             used.push(script.clone());
             let setup = rules::Setup {
                 script: &script,
+                project: resolver.roots(),
                 themes: &fields.themes,
                 params,
                 survey: survey.as_ref(),
