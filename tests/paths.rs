@@ -425,3 +425,29 @@ fn imports_never_reach_a_scripts_folder_above_the_project() {
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json["ratio"], "3.0000", "{json}");
 }
+
+#[test]
+fn verify_re_runs_a_receipt_with_its_allow_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    outside(root);
+    let m = model(
+        "data:\n  t: ../../outside/secret.csv\n",
+        "'= table(\"t\").count()'",
+        INLINE,
+    );
+    write(root, &[("proj/models/m.yaml", &m)]);
+    let receipt = arg(&root.join("r.json"));
+    let out = run(&[
+        "run",
+        &arg(&root.join("proj/models/m.yaml")),
+        "--allow-path",
+        &arg(&root.join("outside")),
+        "--receipt",
+        &receipt,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let verify = run(&["verify", &receipt]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    assert!(verify.stdout.contains("verified:"), "{}", verify.stdout);
+}
