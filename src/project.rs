@@ -114,9 +114,9 @@ type Slot<T> = Arc<Mutex<Option<T>>>;
 /// change. A failure is not kept: each model that needs it reports it at its own place.
 #[derive(Default)]
 pub struct SharedCache {
-    /// By the first set's canonical path and the project its `extends` are confined to
-    /// (the same set may be allowed its parent in one project and not in another).
-    sets: Mutex<HashMap<(PathBuf, Roots), Slot<ProxySet>>>,
+    /// By the first set's canonical path and the folders its `extends` may reach (the
+    /// same set may be allowed its parent in one project and not in another).
+    sets: Mutex<HashMap<(PathBuf, Vec<PathBuf>), Slot<ProxySet>>>,
     runtimes: Mutex<Vec<(RuntimeKey, Slot<Arc<Runtime>>)>>,
     sets_built: AtomicUsize,
     runtimes_built: AtomicUsize,
@@ -141,7 +141,7 @@ impl SharedCache {
     ) -> Result<ProxySet, Diagnostics> {
         let key = (
             std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-            roots.clone(),
+            roots.reach(),
         );
         let slot = {
             let mut sets = self.sets.lock().map_err(|_| poisoned())?;

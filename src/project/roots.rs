@@ -100,6 +100,18 @@ impl Roots {
         }
     }
 
+    /// The canonical folders paths may reach, each once and none inside another: what
+    /// decides whether a path is allowed (two `Roots` with the same reach allow the same
+    /// paths, however their messages name them).
+    pub fn reach(&self) -> Vec<PathBuf> {
+        let mut folders = self.folders.clone();
+        folders.sort();
+        folders.dedup();
+        let all = folders.clone();
+        folders.retain(|f| !all.iter().any(|g| g != f && f.starts_with(g)));
+        folders
+    }
+
     /// The project folder, as the user's paths name it.
     pub fn shown(&self) -> &str {
         &self.shown
