@@ -107,6 +107,9 @@ impl LoadCache {
 /// lock, so others naming the same files wait for it rather than building it again.
 type Slot<T> = Arc<Mutex<Option<T>>>;
 
+/// A shared set's key: its first file, canonical, and the folders its `extends` may reach.
+type SetKey = (PathBuf, Vec<PathBuf>);
+
 /// What many models loaded at once share (`sroi batch`, `sroi check`): each proxy set
 /// and each script runtime (script compiled, modules imported, tables read) is built
 /// once, by whichever thread needs it first, and reused by every model that names the
@@ -116,7 +119,7 @@ type Slot<T> = Arc<Mutex<Option<T>>>;
 pub struct SharedCache {
     /// By the first set's canonical path and the folders its `extends` may reach (the
     /// same set may be allowed its parent in one project and not in another).
-    sets: Mutex<HashMap<(PathBuf, Vec<PathBuf>), Slot<ProxySet>>>,
+    sets: Mutex<HashMap<SetKey, Slot<ProxySet>>>,
     runtimes: Mutex<Vec<(RuntimeKey, Slot<Arc<Runtime>>)>>,
     sets_built: AtomicUsize,
     runtimes_built: AtomicUsize,
