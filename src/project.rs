@@ -234,6 +234,7 @@ pub fn load_parsed(
         &options.allow_paths,
     );
     // Refuse paths that leave the project before anything reads them.
+    let first_path_problem = diagnostics.0.len();
     let (script_ok, data_ok) = confine_script_and_data(files, &model, &roots, &mut diagnostics);
     let mut proxies = match proxy_set(files, &model, options, &roots, cache) {
         Ok(set) => Some(set),
@@ -247,6 +248,9 @@ pub fn load_parsed(
     }
     // Rebase before `proxy_values` is taken, so `proxy("id")` in rules sees rebased values.
     let prices = crate::prices::apply(files, &model, &roots, proxies.as_mut(), &mut diagnostics);
+    if let Some(found) = diagnostics.0.get_mut(first_path_problem..) {
+        refusals_in_file_order(found, &model.file.path);
+    }
     if diagnostics.has_errors() || !script_ok || !data_ok {
         return Err(diagnostics);
     }
@@ -338,6 +342,21 @@ fn confine_script_and_data(
         data_ok &= refuse(&table.path, &what, ("a CSV table (.csv)", "csv"));
     }
     (script_ok, data_ok)
+}
+
+/// Path refusals in the model come from several loaders (script and data, the proxy
+/// set, the deflator): put them back in the order of their lines, in the slots they took.
+fn refusals_in_file_order(found: &mut [Diagnostic], model: &Path) {
+    let is_refusal =
+        |d: &Diagnostic| d.code == "sroi::path" && d.file.as_ref().is_some_and(|f| f.path == model);
+    let mut refusals: Vec<Diagnostic> = found.iter().filter(|d| is_refusal(d)).cloned().collect();
+    refusals.sort_by_key(|d| d.span.map(|s| s.offset));
+    let mut sorted = refusals.into_iter();
+    for slot in found.iter_mut().filter(|d| is_refusal(d)) {
+        if let Some(d) = sorted.next() {
+            *slot = d;
+        }
+    }
 }
 
 /// The active set: `--proxies` if given, else the model's `proxies`, else an empty set
