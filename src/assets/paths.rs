@@ -70,11 +70,12 @@ impl Resolver {
         })
     }
 
-    pub fn resolve(&self, written: &str, span: Span) -> Result<PathBuf, Diagnostic> {
+    /// `what` names the key it is written under, for the refusal.
+    pub fn resolve(&self, written: &str, span: Span, what: &str) -> Result<PathBuf, Diagnostic> {
         self.check(written).map_err(|why| match why {
             Confinement::Outside => self
                 .roots
-                .refusal(written, "a path in the register")
+                .refusal(written, what)
                 .at(&self.file, span),
             Confinement::Missing => Diagnostic::error(format!(
                 "`{written}` does not exist (looked for {})",
@@ -86,7 +87,7 @@ impl Resolver {
     }
 
     /// `data/assets.csv`, `data/assets.xlsx#Sheet1` or `data/assets.gpkg#assets`.
-    pub fn table(&self, written: &str, span: Span) -> Result<TableTarget, Diagnostic> {
+    pub fn table(&self, written: &str, span: Span, what: &str) -> Result<TableTarget, Diagnostic> {
         // Only workbooks and GeoPackages have parts; a CSV name may itself contain `#`.
         let has_parts = |f: &str| {
             let f = f.to_ascii_lowercase();
@@ -98,7 +99,7 @@ impl Resolver {
             Some((f, p)) if !p.is_empty() && has_parts(f) => (f, Some(p.to_owned())),
             _ => (written, None),
         };
-        let path = self.resolve(file_part, span)?;
+        let path = self.resolve(file_part, span, what)?;
         Ok(TableTarget {
             path,
             part,

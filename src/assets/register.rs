@@ -126,10 +126,15 @@ fn load_checked(
     let resolver = Resolver::new(files.loader(), path, &file, &options.allow_paths);
     let mut used = vec![path.to_path_buf()];
 
-    let raw = fields
-        .assets
-        .as_ref()
-        .and_then(|(w, span)| read_table(files, &resolver, w, *span, &mut used, &mut out));
+    let raw = fields.assets.as_ref().and_then(|(w, span)| {
+        read_table(
+            files,
+            &resolver,
+            (w, *span, "`assets`"),
+            &mut used,
+            &mut out,
+        )
+    });
     let (columns, assets) = match raw {
         Some(raw) => {
             let columns = raw.columns.clone();
@@ -157,14 +162,20 @@ fn load_checked(
     }
 
     let survey: Option<RawTable> = fields.survey.as_ref().and_then(|(w, span)| {
-        let t = read_table(files, &resolver, w, *span, &mut used, &mut out)?;
+        let t = read_table(
+            files,
+            &resolver,
+            (w, *span, "`survey`"),
+            &mut used,
+            &mut out,
+        )?;
         check_survey(&t, &assets, *span, &file, &mut out);
         Some(t)
     });
 
     let params = apply_set(&fields.params, &options.set, &mut out);
     let baseline = match &fields.baseline {
-        Some((written, span)) => match resolver.resolve(written, *span) {
+        Some((written, span)) => match resolver.resolve(written, *span, "`baseline`") {
             Ok(p) => Some((p, *span)),
             Err(d) => {
                 out.push(d);
@@ -186,7 +197,7 @@ fn load_checked(
             ));
             None
         }
-        Some((written, span)) => match resolver.resolve(written, *span) {
+        Some((written, span)) => match resolver.resolve(written, *span, "`script`") {
             Ok(p) => Some(p),
             Err(d) => {
                 out.push(d);
@@ -241,13 +252,12 @@ fn load_checked(
 fn read_table(
     files: &mut dyn Files,
     resolver: &Resolver,
-    written: &str,
-    span: Span,
+    (written, span, what): (&str, Span, &str),
     used: &mut Vec<PathBuf>,
     out: &mut Diagnostics,
 ) -> Option<RawTable> {
     let target = resolver
-        .table(written, span)
+        .table(written, span, what)
         .map_err(|d| out.push(d))
         .ok()?;
     used.push(target.path.clone());
