@@ -20,6 +20,9 @@ pub struct CompareArgs {
     /// Override a `params` entry for every side.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = super::parse_set)]
     pub set: Vec<(String, String)>,
+    /// Let paths written in the models and their proxy sets reach DIR too. Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -46,6 +49,7 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
             let options = ModelOptions {
                 proxies: set.clone(),
                 set: args.set.clone(),
+                allow_path: args.allow_path.clone(),
             };
             let mut files = crate::source::DiskFiles::default();
             match super::load_and_evaluate_with(&mut files, model, &options, io) {

@@ -135,6 +135,10 @@ pub struct ModelOptions {
     pub proxies: Option<String>,
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set, help = help::SET)]
     pub set: Vec<(String, String)>,
+    /// Let paths written in the model, its proxy sets and deflator reach DIR too, besides
+    /// the project (the folder holding the model's folder). Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +194,7 @@ impl ModelOptions {
         LoadOptions {
             proxies: self.proxies.clone(),
             overrides: self.overrides(),
+            allow_paths: self.allow_path.clone(),
         }
     }
     pub fn overrides(&self) -> Overrides {

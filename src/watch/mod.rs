@@ -225,6 +225,7 @@ impl Session {
         let options = Options {
             set: self.settings.options.overrides.params.clone(),
             format,
+            allow_paths: self.settings.options.allow_paths.clone(),
         };
         crate::assets::report::run_report_with_warnings(
             files,
