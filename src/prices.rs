@@ -16,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::types::Located;
 use crate::model::{InlineProxy, Model, ProxyRef};
 use crate::project::SharedCache;
+use crate::project::roots::Roots;
 use crate::proxy::ProxySet;
 use crate::proxy::deflator::{Deflator, RebaseError, Rebased, read_deflator};
 use crate::source::{Files, dir_of, unreadable};
@@ -30,27 +31,32 @@ pub struct PriceBasis {
 /// Where `deflator:` points: a name is `deflators/NAME.yaml` beside the model; anything
 /// with a `/` or ending in `.yaml` is a path relative to the model file.
 pub fn deflator_path(model: &Model, written: &str) -> PathBuf {
-    let dir = dir_of(&model.file.path);
+    dir_of(&model.file.path).join(deflator_relative(written))
+}
+
+/// `deflator:` as a path relative to the model's folder.
+fn deflator_relative(written: &str) -> PathBuf {
     let t = written.trim();
     if t.contains('/') || t.contains('\\') || t.ends_with(".yaml") || t.ends_with(".yml") {
-        dir.join(t)
+        PathBuf::from(t)
     } else {
-        dir.join("deflators").join(format!("{t}.yaml"))
+        Path::new("deflators").join(format!("{t}.yaml"))
     }
 }
 
 /// Load the model's deflator (if any) and rebase every proxy of the active set to the
 /// model's price year. Problems go to `out`; the basis comes back when there is one.
-/// With `shared` (many models at once), a deflator named by several models is read and
-/// parsed once.
+/// The deflator must stay inside `roots`, the model's project. With `shared` (many models
+/// at once), a deflator named by several models is read and parsed once.
 pub fn apply(
     files: &mut dyn Files,
     model: &Model,
+    roots: &Roots,
     set: Option<&mut ProxySet>,
     shared: Option<&SharedCache>,
     out: &mut Diagnostics,
 ) -> Option<PriceBasis> {
-    let basis = match load(files, model, shared) {
+    let basis = match load(files, model, roots, shared) {
         Ok(basis) => basis,
         Err(d) => {
             out.extend(d);
@@ -68,6 +74,7 @@ pub fn apply(
 fn load(
     files: &mut dyn Files,
     model: &Model,
+    roots: &Roots,
     shared: Option<&SharedCache>,
 ) -> Result<Option<PriceBasis>, Diagnostics> {
     let (year, written) = match (&model.price_year, &model.deflator) {
@@ -81,6 +88,15 @@ fn load(
         }
         _ => return Ok(None),
     };
+    roots
+        .refuse_outside(
+            files.loader().as_ref(),
+            &dir_of(&model.file.path),
+            &deflator_relative(&written.value),
+            (&model.file, written.span),
+            "deflator",
+        )
+        .map_err(Diagnostics::from)?;
     let path = deflator_path(model, &written.value);
     let deflator = match shared {
         Some(shared) => shared.deflator(&path, || read_series(files, model, written, &path))?,
@@ -129,6 +145,16 @@ fn read_series(
             )),
         )
     })?;
+    // Parsed (and so quoted) only once it is an sroi file.
+    if !crate::project::roots::is_sroi_yaml(file.text()) {
+        return Err(crate::project::roots::not_a(
+            &written.value,
+            "deflator",
+            "an sroi deflator series",
+            (&model.file, written.span),
+        )
+        .into());
+    }
     read_deflator(&file)
 }
 
