@@ -13,7 +13,9 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::types::Located;
 use crate::model::{InlineProxy, Model, ProxyRef};
+use crate::project::SharedCache;
 use crate::project::roots::Roots;
 use crate::proxy::ProxySet;
 use crate::proxy::deflator::{Deflator, RebaseError, Rebased, read_deflator};
@@ -44,15 +46,17 @@ fn deflator_relative(written: &str) -> PathBuf {
 
 /// Load the model's deflator (if any) and rebase every proxy of the active set to the
 /// model's price year. Problems go to `out`; the basis comes back when there is one.
-/// The deflator must stay inside `roots`, the model's project.
+/// The deflator must stay inside `roots`, the model's project. With `shared` (many models
+/// at once), a deflator named by several models is read and parsed once.
 pub fn apply(
     files: &mut dyn Files,
     model: &Model,
     roots: &Roots,
     set: Option<&mut ProxySet>,
+    shared: Option<&SharedCache>,
     out: &mut Diagnostics,
 ) -> Option<PriceBasis> {
-    let basis = match load(files, model, roots) {
+    let basis = match load(files, model, roots, shared) {
         Ok(basis) => basis,
         Err(d) => {
             out.extend(d);
@@ -71,6 +75,7 @@ fn load(
     files: &mut dyn Files,
     model: &Model,
     roots: &Roots,
+    shared: Option<&SharedCache>,
 ) -> Result<Option<PriceBasis>, Diagnostics> {
     let (year, written) = match (&model.price_year, &model.deflator) {
         (Some(year), Some(written)) => (year, written),
@@ -93,13 +98,44 @@ fn load(
         )
         .map_err(Diagnostics::from)?;
     let path = deflator_path(model, &written.value);
-    let file = files.read(&path).map_err(|e| {
-        let reason = unreadable(&path, "the deflator series", &e).message;
+    let deflator = match shared {
+        Some(shared) => shared.deflator(&path, || read_series(files, model, written, &path))?,
+        None => Arc::new(read_series(files, model, written, &path)?),
+    };
+    if !deflator.index.contains_key(&year.value) {
+        return Err(Diagnostic::error(format!(
+            "price year {} is not in deflator series `{}`",
+            year.value, deflator.id
+        ))
+        .at(&model.file, year.span)
+        .label("no index value for this year")
+        .help(format!(
+            "series `{}` covers {}; choose a price year it covers",
+            deflator.id,
+            deflator.coverage()
+        ))
+        .into());
+    }
+    Ok(Some(PriceBasis {
+        year: year.value,
+        deflator,
+    }))
+}
+
+/// Read and parse the deflator series `written` (at `path`) names.
+fn read_series(
+    files: &mut dyn Files,
+    model: &Model,
+    written: &Located<String>,
+    path: &Path,
+) -> Result<Deflator, Diagnostics> {
+    let file = files.read(path).map_err(|e| {
+        let reason = unreadable(path, "the deflator series", &e).message;
         Diagnostics::from(
             Diagnostic::error(format!(
                 "deflator `{}`: {reason} ({})",
                 written.value,
-                crate::diagnostic::display_path(&path)
+                crate::diagnostic::display_path(path)
             ))
             .at(&model.file, written.span)
             .label("named here")
@@ -119,25 +155,7 @@ fn load(
         )
         .into());
     }
-    let deflator = read_deflator(&file)?;
-    if !deflator.index.contains_key(&year.value) {
-        return Err(Diagnostic::error(format!(
-            "price year {} is not in deflator series `{}`",
-            year.value, deflator.id
-        ))
-        .at(&model.file, year.span)
-        .label("no index value for this year")
-        .help(format!(
-            "series `{}` covers {}; choose a price year it covers",
-            deflator.id,
-            deflator.coverage()
-        ))
-        .into());
-    }
-    Ok(Some(PriceBasis {
-        year: year.value,
-        deflator: Arc::new(deflator),
-    }))
+    read_deflator(&file)
 }
 
 /// Rebase every proxy of the set: a proxy with no price year, or one the series lacks,

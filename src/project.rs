@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::model::{self, Model, ProxyRef};
+use crate::proxy::deflator::Deflator;
 use crate::proxy::{self, ProxySet, SetReference};
 use crate::script::host::{Runtime, RuntimeKey};
 use crate::script::{Limits, ScriptHost};
@@ -37,6 +38,17 @@ pub struct LoadOptions {
     /// `--allow-path DIR`: folders that paths written in the model and its proxy sets may
     /// reach besides the project (see `roots`).
     pub allow_paths: Vec<PathBuf>,
+    /// The largest data table to read (`--max-table-size`); `None`:
+    /// `table::DEFAULT_MAX_TABLE_BYTES`.
+    pub max_table_bytes: Option<u64>,
+}
+
+impl LoadOptions {
+    /// The largest data table to read, in bytes.
+    pub fn table_limit(&self) -> u64 {
+        self.max_table_bytes
+            .unwrap_or(crate::script::table::DEFAULT_MAX_TABLE_BYTES)
+    }
 }
 
 /// A loaded, validated model with its resolved proxy set and compiled scripts: compiled
@@ -110,19 +122,44 @@ type Slot<T> = Arc<Mutex<Option<T>>>;
 /// A shared set's key: its first file, canonical, and the folders its `extends` may reach.
 type SetKey = (PathBuf, Vec<PathBuf>);
 
-/// What many models loaded at once share (`sroi batch`, `sroi check`): each proxy set
-/// and each script runtime (script compiled, modules imported, tables read) is built
-/// once, by whichever thread needs it first, and reused by every model that names the
-/// same files, keyed by canonical path. Within one batch the files are taken not to
-/// change. A failure is not kept: each model that needs it reports it at its own place.
+/// What many models loaded at once share (`sroi batch`, `sroi check`): each proxy set,
+/// deflator series and script runtime (script compiled, modules imported, tables read)
+/// is read and built once, by whichever thread needs it first, and reused by every model
+/// that names the same files, keyed by canonical path. Within one batch the files are
+/// taken not to change. A failure is not kept: each model that needs it reports it at its
+/// own place.
 #[derive(Default)]
 pub struct SharedCache {
     /// By the first set's canonical path and the folders its `extends` may reach (the
     /// same set may be allowed its parent in one project and not in another).
     sets: Mutex<HashMap<SetKey, Slot<ProxySet>>>,
+    deflators: Mutex<HashMap<PathBuf, Slot<Arc<Deflator>>>>,
     runtimes: Mutex<Vec<(RuntimeKey, Slot<Arc<Runtime>>)>>,
     sets_built: AtomicUsize,
+    deflators_built: AtomicUsize,
     runtimes_built: AtomicUsize,
+}
+
+/// The value in `slots` under `key`, built by `build` the first time (while holding that
+/// key's slot, so threads wanting the same key wait rather than build it again).
+fn built_once<K: std::hash::Hash + Eq, T: Clone>(
+    slots: &Mutex<HashMap<K, Slot<T>>>,
+    key: K,
+    counter: &AtomicUsize,
+    build: impl FnOnce() -> Result<T, Diagnostics>,
+) -> Result<T, Diagnostics> {
+    let slot = {
+        let mut slots = slots.lock().map_err(|_| poisoned())?;
+        Arc::clone(slots.entry(key).or_default())
+    };
+    let mut slot = slot.lock().map_err(|_| poisoned())?;
+    if let Some(value) = slot.as_ref() {
+        return Ok(value.clone());
+    }
+    let value = build()?;
+    counter.fetch_add(1, Ordering::Relaxed);
+    *slot = Some(value.clone());
+    Ok(value)
 }
 
 impl SharedCache {
@@ -133,6 +170,10 @@ impl SharedCache {
     /// How many script runtimes were compiled (once per distinct script and tables).
     pub fn runtimes_built(&self) -> usize {
         self.runtimes_built.load(Ordering::Relaxed)
+    }
+    /// How many deflator series were read and parsed (once per distinct file).
+    pub fn deflators_built(&self) -> usize {
+        self.deflators_built.load(Ordering::Relaxed)
     }
 
     fn set(
@@ -146,18 +187,19 @@ impl SharedCache {
             std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
             roots.reach(),
         );
-        let slot = {
-            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
-            Arc::clone(sets.entry(key).or_default())
-        };
-        let mut slot = slot.lock().map_err(|_| poisoned())?;
-        if let Some(set) = slot.as_ref() {
-            return Ok(set.clone());
-        }
-        let set = build(files)?;
-        self.sets_built.fetch_add(1, Ordering::Relaxed);
-        *slot = Some(set.clone());
-        Ok(set)
+        built_once(&self.sets, key, &self.sets_built, || build(files))
+    }
+
+    /// The deflator series at `path`, read and parsed by `build` the first time.
+    pub fn deflator(
+        &self,
+        path: &Path,
+        build: impl FnOnce() -> Result<Deflator, Diagnostics>,
+    ) -> Result<Arc<Deflator>, Diagnostics> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        built_once(&self.deflators, key, &self.deflators_built, || {
+            build().map(Arc::new)
+        })
     }
 
     fn runtime(
@@ -165,8 +207,9 @@ impl SharedCache {
         files: &mut dyn Files,
         model: &Model,
         limits: Limits,
+        max_table: u64,
     ) -> Result<Arc<Runtime>, Diagnostics> {
-        let key = RuntimeKey::of(model, limits).canonical();
+        let key = RuntimeKey::of(model, limits, max_table).canonical();
         let slot = {
             let mut runtimes = self.runtimes.lock().map_err(|_| poisoned())?;
             match runtimes.iter().find(|(k, _)| *k == key) {
@@ -182,7 +225,7 @@ impl SharedCache {
         if let Some(runtime) = slot.as_ref() {
             return Ok(Arc::clone(runtime));
         }
-        let runtime = Arc::new(Runtime::load(files, model, limits)?);
+        let runtime = Arc::new(Runtime::load(files, model, limits, max_table)?);
         self.runtimes_built.fetch_add(1, Ordering::Relaxed);
         *slot = Some(Arc::clone(&runtime));
         Ok(runtime)
@@ -247,7 +290,14 @@ pub fn load_parsed(
         check_against_set(&model, set, options, &mut diagnostics);
     }
     // Rebase before `proxy_values` is taken, so `proxy("id")` in rules sees rebased values.
-    let prices = crate::prices::apply(files, &model, &roots, proxies.as_mut(), &mut diagnostics);
+    let prices = crate::prices::apply(
+        files,
+        &model,
+        &roots,
+        proxies.as_mut(),
+        cache.shared.as_deref(),
+        &mut diagnostics,
+    );
     if let Some(found) = diagnostics.0.get_mut(first_path_problem..) {
         refusals_in_file_order(found, &model.file.path);
     }
@@ -258,10 +308,16 @@ pub fn load_parsed(
         return Err(diagnostics);
     };
     let host = if let Some(shared) = &cache.shared {
-        let runtime = shared.runtime(files, &model, Limits::default())?;
+        let runtime = shared.runtime(files, &model, Limits::default(), options.table_limit())?;
         ScriptHost::with_runtime(&model, runtime)?
     } else {
-        ScriptHost::load_reusing(files, &model, Limits::default(), cache.runtime.as_ref())?
+        ScriptHost::load_reusing(
+            files,
+            &model,
+            Limits::default(),
+            options.table_limit(),
+            cache.runtime.as_ref(),
+        )?
     };
     if cache
         .runtime

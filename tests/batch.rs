@@ -331,6 +331,7 @@ fn shared_sets_and_scripts_are_read_and_compiled_once() {
     .unwrap();
     assert!(ratios.iter().all(|r| *r == run["ratio"]), "{ratios:?}");
     assert_eq!(shared.sets_built(), 1, "the uk set, once");
+    assert_eq!(shared.deflators_built(), 1, "the GDP deflator, once");
     assert_eq!(
         shared.runtimes_built(),
         1,

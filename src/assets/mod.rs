@@ -34,7 +34,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span};
 
-pub use register::{LoadOptions, is_register, load};
+pub use register::{LoadOptions, is_register, is_register_tree, load};
 pub use report::{Command, Format, Options, run_report};
 
 /// Where a row of a table came from, so errors can name it (`data/assets.csv:12`).

@@ -72,9 +72,11 @@ impl Register {
 /// Whether YAML text is an asset register (top-level `kind: asset-register`), so a
 /// command given either a model or a register (e.g. `sroi watch`) can tell them apart.
 pub fn is_register(text: &str) -> bool {
-    let Ok(root) = yaml::parse(text) else {
-        return false;
-    };
+    yaml::parse(text).is_ok_and(|root| is_register_tree(&root))
+}
+
+/// As `is_register`, for YAML already parsed.
+pub fn is_register_tree(root: &yaml::Node) -> bool {
     let yaml::Value::Map(entries) = &root.value else {
         return false;
     };

@@ -37,6 +37,8 @@ pub struct BatchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = BatchFormat::Csv)]
     pub format: BatchFormat,
+    #[command(flatten)]
+    pub tables: super::table_size::TableSizeOption,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,7 +94,8 @@ pub fn run(args: &BatchArgs, io: &mut Io<'_>) -> i32 {
     };
     let total = models.len().saturating_mul(sets.len());
     let progress = progress_bar(total);
-    let work = || evaluate_all(&models, &sets, &progress);
+    let max_table = args.tables.max_table_size;
+    let work = || evaluate_all(&models, &sets, max_table, &progress);
     let results = match args.jobs {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
@@ -152,6 +155,7 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn evaluate_all(
     models: &[&PathBuf],
     sets: &[Option<String>],
+    max_table: u64,
     progress: &ProgressBar,
 ) -> Vec<(Line, Diagnostics)> {
     let shared = Arc::new(SharedCache::default());
@@ -164,7 +168,7 @@ fn evaluate_all(
         .map(|&(m, set)| {
             let (path, parsed) = (models.get(m), parsed.get(m));
             let line = match (path, parsed) {
-                (Some(path), Some(parsed)) => one(path, parsed, set, &shared),
+                (Some(path), Some(parsed)) => one(path, parsed, set, max_table, &shared),
                 _ => (
                     Line {
                         model: String::new(),
@@ -199,6 +203,7 @@ fn one(
     path: &Path,
     parsed: &Parsed,
     set: &Option<String>,
+    max_table: u64,
     shared: &Arc<SharedCache>,
 ) -> (Line, Diagnostics) {
     let named = |model: Option<&Model>| match (set, model) {
@@ -224,6 +229,7 @@ fn one(
     };
     let options = LoadOptions {
         proxies: set.clone(),
+        max_table_bytes: Some(max_table),
         ..LoadOptions::default()
     };
     let mut files = DiskFiles::default();

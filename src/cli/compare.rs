@@ -23,6 +23,8 @@ pub struct CompareArgs {
     /// Let paths written in the models and their proxy sets reach DIR too. Repeatable.
     #[arg(long = "allow-path", value_name = "DIR")]
     pub allow_path: Vec<PathBuf>,
+    #[command(flatten)]
+    pub tables: super::table_size::TableSizeOption,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -50,6 +52,7 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
                 proxies: set.clone(),
                 set: args.set.clone(),
                 allow_path: args.allow_path.clone(),
+                tables: args.tables.clone(),
             };
             let mut files = crate::source::DiskFiles::default();
             match super::load_and_evaluate_with(&mut files, model, &options, io) {

@@ -11,6 +11,7 @@ mod output;
 mod schema;
 mod sensitivity;
 mod simulate;
+mod table_size;
 mod verify;
 
 use std::io::{IsTerminal, Write};
@@ -139,6 +140,8 @@ pub struct ModelOptions {
     /// the project (the folder holding the model's folder). Repeatable.
     #[arg(long = "allow-path", value_name = "DIR")]
     pub allow_path: Vec<PathBuf>,
+    #[command(flatten)]
+    pub tables: table_size::TableSizeOption,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +198,7 @@ impl ModelOptions {
             proxies: self.proxies.clone(),
             overrides: self.overrides(),
             allow_paths: self.allow_path.clone(),
+            max_table_bytes: Some(self.tables.max_table_size),
         }
     }
     pub fn overrides(&self) -> Overrides {

@@ -100,12 +100,17 @@ pub fn parse_yaml(file: &Arc<SourceFile>) -> Result<Node, Diagnostics> {
 /// Read a model. Returns the model when its shape is sound enough to go on, plus every
 /// problem found; callers stop on errors.
 pub fn read_model(file: &Arc<SourceFile>) -> (Option<Model>, Diagnostics) {
-    let root = match parse_yaml(file) {
-        Ok(root) => root,
-        Err(d) => return (None, d),
-    };
+    match parse_yaml(file) {
+        Ok(root) => read_model_tree(file, &root),
+        Err(d) => (None, d),
+    }
+}
+
+/// As `read_model`, for a file whose YAML tree was already parsed (`sroi check` looks at
+/// the tree first to tell a model from a proxy set, and parses each file once).
+pub fn read_model_tree(file: &Arc<SourceFile>, root: &Node) -> (Option<Model>, Diagnostics) {
     let mut r = Reader::new(Arc::clone(file));
-    let model = model_from(&root, &mut r);
+    let model = model_from(root, &mut r);
     let diagnostics = r.finish();
     (model, diagnostics)
 }

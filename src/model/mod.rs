@@ -9,6 +9,6 @@ pub mod uncertainty;
 pub mod yaml;
 pub mod years;
 
-pub use load::read_model;
+pub use load::{read_model, read_model_tree};
 pub use number::{NumberField, NumberKind, NumberSource};
 pub use types::*;

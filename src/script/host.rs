@@ -49,6 +49,8 @@ pub struct RuntimeKey {
     script: Option<PathBuf>,
     data: Vec<(String, PathBuf)>,
     limits: Limits,
+    /// `--max-table-size`: a table refused under one limit may be read under another.
+    max_table: u64,
 }
 
 impl RuntimeKey {
@@ -65,10 +67,11 @@ impl RuntimeKey {
                 .map(|(name, p)| (name.clone(), resolve(p)))
                 .collect(),
             limits: self.limits,
+            max_table: self.max_table,
         }
     }
 
-    pub fn of(model: &Model, limits: Limits) -> Self {
+    pub fn of(model: &Model, limits: Limits, max_table: u64) -> Self {
         let dir = dir_of(&model.file.path);
         RuntimeKey {
             script: model.script.as_ref().map(|s| dir.join(&s.value)),
@@ -78,6 +81,7 @@ impl RuntimeKey {
                 .map(|t| (t.name.value.clone(), dir.join(&t.path.value)))
                 .collect(),
             limits,
+            max_table,
         }
     }
 }
@@ -109,8 +113,14 @@ impl Runtime {
             .all(|(path, text)| files.read(path).is_ok_and(|f| f.text() == &**text))
     }
 
-    /// Read tables, compile the script and run its top level once.
-    pub fn load(files: &mut dyn Files, model: &Model, limits: Limits) -> Result<Self, Diagnostics> {
+    /// Read tables (each of at most `max_table` bytes), compile the script and run its top
+    /// level once.
+    pub fn load(
+        files: &mut dyn Files,
+        model: &Model,
+        limits: Limits,
+        max_table: u64,
+    ) -> Result<Self, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
         let model_dir = dir_of(&model.file.path);
         let mut read_files: Vec<(PathBuf, Arc<str>)> = Vec::new();
@@ -118,7 +128,7 @@ impl Runtime {
         let mut tables = BTreeMap::new();
         for t in &model.data {
             let path = model_dir.join(&t.path.value);
-            match load_table(files, &t.name.value, &path) {
+            match load_table(files, &t.name.value, &path, max_table) {
                 Ok((table, text)) => {
                     // A table too large for `files` has no text here; an empty text never
                     // matches a re-read, so a runtime holding it is rebuilt on every load
@@ -127,6 +137,20 @@ impl Runtime {
                     tables.insert(t.name.value.clone(), Arc::new(table));
                 }
                 Err(TableProblem::InCsv(d)) => diagnostics.push(d),
+                Err(TableProblem::TooLarge(size)) => diagnostics.push(
+                    Diagnostic::error(format!(
+                        "data table `{}` ({}) is {size} bytes, over the limit of {max_table} bytes",
+                        t.name.value,
+                        display_path(&path)
+                    ))
+                    .code("sroi::table::size")
+                    .at(&model.file, t.path.span)
+                    .label("too large to read")
+                    .help(format!(
+                        "raise the limit with `--max-table-size`, e.g. --max-table-size {}MB (the default is 2GiB)",
+                        size.div_ceil(1_000_000)
+                    )),
+                ),
                 Err(TableProblem::Unreadable(e)) => diagnostics.push(
                     Diagnostic::error(format!(
                         "{} ({})",
@@ -211,7 +235,7 @@ impl Runtime {
             sources,
             functions,
             limits,
-            key: RuntimeKey::of(model, limits),
+            key: RuntimeKey::of(model, limits, max_table),
             files: read_files,
             lints: Vec::new(),
         };
@@ -282,31 +306,34 @@ impl Runtime {
 
 enum TableProblem {
     Unreadable(std::io::Error),
+    /// Larger than `--max-table-size` allows: its size in bytes.
+    TooLarge(u64),
     InCsv(Diagnostic),
 }
 
-/// Read one data table. Files up to the 16 MiB input cap go through `files` (so watch
-/// mode sees their content); larger ones, up to the table limit, are streamed from disk
-/// and are re-read on every load.
-// TODO(lead): route every table through `table::read_table_bytes` / the loader with
-// `--max-table-size` (default `table::DEFAULT_MAX_TABLE_BYTES`).
+/// Read one data table of at most `max` bytes (`--max-table-size`). Files up to the
+/// 16 MiB input cap go through `files` (so watch mode sees their content); larger ones,
+/// up to the table limit, are streamed from disk and are re-read on every load.
 fn load_table(
     files: &mut dyn Files,
     name: &str,
     path: &std::path::Path,
+    max: u64,
 ) -> Result<(TableData, Option<Arc<str>>), TableProblem> {
     // Through the loader, like every other file: a table over the 16 MiB text cap is
     // streamed from it rather than held as text.
     let loader = files.loader();
-    let large = loader.size(path).is_ok_and(|len| len > MAX_FILE_BYTES);
-    if large {
+    let size = loader.size(path).ok();
+    if let Some(size) = size.filter(|&s| s > max) {
+        return Err(TableProblem::TooLarge(size));
+    }
+    if size.is_some_and(|len| len > MAX_FILE_BYTES) {
         if let Some(recorder) = files.recorder()
             && let Ok(mut seen) = recorder.lock()
         {
             seen.insert(path.to_path_buf());
         }
         let origin = display_path(path);
-        let max = table::DEFAULT_MAX_TABLE_BYTES;
         // Fail on the file itself (too large, not a regular file) before parsing.
         drop(loader.open(path, max).map_err(TableProblem::Unreadable)?);
         return table::load::parse_reader(name, &origin, || loader.open(path, max))
@@ -314,6 +341,11 @@ fn load_table(
             .map_err(|e| TableProblem::InCsv(csv_error_in_large_file(path, &e)));
     }
     let file = files.read(path).map_err(TableProblem::Unreadable)?;
+    // It may have grown since its size was taken.
+    let read = u64::try_from(file.text().len()).unwrap_or(u64::MAX);
+    if read > max {
+        return Err(TableProblem::TooLarge(read));
+    }
     match table::load::parse(name, &file.name, file.text().as_bytes()) {
         Ok(t) => Ok((t, Some(Arc::from(file.text())))),
         Err(e) => Err(TableProblem::InCsv(csv_error(&file, &e))),
@@ -392,7 +424,13 @@ impl ScriptHost {
     /// Read tables, compile the script and every expression, and run the script's top
     /// level once. Reports every problem found.
     pub fn load(files: &mut dyn Files, model: &Model) -> Result<Self, Diagnostics> {
-        Self::load_reusing(files, model, Limits::default(), None)
+        Self::load_reusing(
+            files,
+            model,
+            Limits::default(),
+            table::DEFAULT_MAX_TABLE_BYTES,
+            None,
+        )
     }
 
     /// As `load`, reusing `previous` runtime when nothing it was built from has changed.
@@ -400,12 +438,13 @@ impl ScriptHost {
         files: &mut dyn Files,
         model: &Model,
         limits: Limits,
+        max_table: u64,
         previous: Option<&Arc<Runtime>>,
     ) -> Result<Self, Diagnostics> {
-        let key = RuntimeKey::of(model, limits);
+        let key = RuntimeKey::of(model, limits, max_table);
         let runtime = match previous {
             Some(r) if r.still_fits(&key, files) => Arc::clone(r),
-            _ => Arc::new(Runtime::load(files, model, limits)?),
+            _ => Arc::new(Runtime::load(files, model, limits, max_table)?),
         };
         Self::with_runtime(model, runtime)
     }
