@@ -31,6 +31,8 @@ pub struct LoadOptions {
     pub proxies: Option<String>,
     /// `--set NAME=VALUE` overrides, for `evaluate::evaluate`.
     pub overrides: Overrides,
+    /// What scripts run within (`--timeout`, `--script-memory`).
+    pub limits: Limits,
 }
 
 /// A loaded, validated model with its resolved proxy set and compiled scripts: compiled
@@ -230,10 +232,10 @@ pub fn load_parsed(
         return Err(diagnostics);
     };
     let host = if let Some(shared) = &cache.shared {
-        let runtime = shared.runtime(files, &model, Limits::default())?;
+        let runtime = shared.runtime(files, &model, options.limits)?;
         ScriptHost::with_runtime(&model, runtime)?
     } else {
-        ScriptHost::load_reusing(files, &model, Limits::default(), cache.runtime.as_ref())?
+        ScriptHost::load_reusing(files, &model, options.limits, cache.runtime.as_ref())?
     };
     if cache
         .runtime

@@ -15,6 +15,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Severity, display_path};
 use crate::evaluate;
 use crate::model::{self, Model};
 use crate::project::{self, LoadCache, LoadOptions, SharedCache};
+use crate::script::Limits;
 use crate::report::batch::{self, Figures, Line, Outcome};
 use crate::source::{DiskFiles, Files, unreadable};
 
@@ -37,6 +38,8 @@ pub struct BatchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = BatchFormat::Csv)]
     pub format: BatchFormat,
+    #[command(flatten)]
+    pub limits: super::limits::LimitOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,7 +95,8 @@ pub fn run(args: &BatchArgs, io: &mut Io<'_>) -> i32 {
     };
     let total = models.len().saturating_mul(sets.len());
     let progress = progress_bar(total);
-    let work = || evaluate_all(&models, &sets, &progress);
+    let limits = args.limits.limits();
+    let work = || evaluate_all(&models, &sets, limits, &progress);
     let results = match args.jobs {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
@@ -152,6 +156,7 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn evaluate_all(
     models: &[&PathBuf],
     sets: &[Option<String>],
+    limits: Limits,
     progress: &ProgressBar,
 ) -> Vec<(Line, Diagnostics)> {
     let shared = Arc::new(SharedCache::default());
@@ -164,7 +169,7 @@ fn evaluate_all(
         .map(|&(m, set)| {
             let (path, parsed) = (models.get(m), parsed.get(m));
             let line = match (path, parsed) {
-                (Some(path), Some(parsed)) => one(path, parsed, set, &shared),
+                (Some(path), Some(parsed)) => one(path, parsed, set, limits, &shared),
                 _ => (
                     Line {
                         model: String::new(),
@@ -199,6 +204,7 @@ fn one(
     path: &Path,
     parsed: &Parsed,
     set: &Option<String>,
+    limits: Limits,
     shared: &Arc<SharedCache>,
 ) -> (Line, Diagnostics) {
     let named = |model: Option<&Model>| match (set, model) {
@@ -224,6 +230,7 @@ fn one(
     };
     let options = LoadOptions {
         proxies: set.clone(),
+        limits,
         ..LoadOptions::default()
     };
     let mut files = DiskFiles::default();

@@ -20,6 +20,8 @@ pub struct CompareArgs {
     /// Override a `params` entry for every side.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = super::parse_set)]
     pub set: Vec<(String, String)>,
+    #[command(flatten)]
+    pub limits: super::limits::LimitOptions,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -45,6 +47,7 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
             let options = ModelOptions {
                 proxies: set.clone(),
                 set: args.set.clone(),
+                limits: args.limits.clone(),
             };
             match super::load_and_evaluate(model, &options, io) {
                 Some((_, evaluation)) => sides.push(evaluation),

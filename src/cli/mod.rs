@@ -7,6 +7,7 @@ mod compare;
 mod help;
 mod import;
 mod init;
+mod limits;
 mod output;
 mod schema;
 mod sensitivity;
@@ -135,6 +136,8 @@ pub struct ModelOptions {
     pub proxies: Option<String>,
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set, help = help::SET)]
     pub set: Vec<(String, String)>,
+    #[command(flatten)]
+    pub limits: limits::LimitOptions,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +193,7 @@ impl ModelOptions {
         LoadOptions {
             proxies: self.proxies.clone(),
             overrides: self.overrides(),
+            limits: self.limits.limits(),
         }
     }
     pub fn overrides(&self) -> Overrides {
