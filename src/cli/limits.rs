@@ -13,12 +13,14 @@ const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
 
 #[derive(Debug, Clone, Args)]
 pub struct LimitOptions {
-    /// Wall-clock time one evaluation may take, in seconds (decimals allowed, e.g. 0.5):
-    /// a model's rules under one scenario, a script's top level when loaded, or one run of
-    /// an asset register's rules. A script still running then stops with an error.
+    /// Seconds one evaluation may take (decimals allowed, e.g. 0.5); a script still running
+    /// then stops with an error.
+    ///
+    /// One evaluation: a model's rules under one scenario (one draw of `simulate`, one
+    /// step of `sensitivity`), a script's top level when it is loaded.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
-    /// Memory the values a script builds may hold during one evaluation, in MiB.
+    /// Memory, in MiB, that the values a script builds may hold during one evaluation.
     #[arg(long, value_name = "MIB", default_value = "128", value_parser = parse_memory)]
     pub script_memory: usize,
 }
