@@ -95,7 +95,10 @@ fn assert_stopped(run: &Run, within: Duration, expected: &[&str]) {
     for text in expected {
         assert!(err.contains(text), "no {text:?} in:\n{err}");
     }
-    assert!(err.contains("1 error found"), "one error, not one per rule: {err}");
+    assert!(
+        err.contains("1 error found"),
+        "one error, not one per rule: {err}"
+    );
 }
 
 /// A loop of slow native calls: 2,000,000 operations take far longer than a second, so
@@ -125,7 +128,10 @@ fn decimal_timeouts_are_seconds() {
     assert_stopped(
         &r,
         Duration::from_secs(3),
-        &["the script ran past the time limit of 0.5 s", "[scripts/m.rhai:5:"],
+        &[
+            "the script ran past the time limit of 0.5 s",
+            "[scripts/m.rhai:5:",
+        ],
     );
     assert!(r.took >= Duration::from_millis(500), "{:?}", r.took);
 }
@@ -136,7 +142,11 @@ fn pushing_forever_stops_within_a_second_of_the_deadline() {
     // on a fast machine), the line is named.
     let script = "fn f(n) {\n  let a = [];\n  loop {\n    a.push(1);\n  }\n}\n";
     let r = run(script, &["--timeout", "1"]);
-    assert_stopped(&r, Duration::from_secs(3), &["[scripts/m.rhai:4:", "a.push(1);"]);
+    assert_stopped(
+        &r,
+        Duration::from_secs(3),
+        &["[scripts/m.rhai:4:", "a.push(1);"],
+    );
     assert!(
         r.stderr.contains("time limit of 1 s") || r.stderr.contains("more than 2000000 operations"),
         "{}",
@@ -149,7 +159,11 @@ fn adding_forever_stops_within_a_second_of_the_deadline() {
     // Before: 130 s.
     let script = "fn f(n) {\n  let a = 1;\n  loop {\n    a += 1;\n  }\n}\n";
     let r = run(script, &["--timeout", "1"]);
-    assert_stopped(&r, Duration::from_secs(3), &["[scripts/m.rhai:4:", "a += 1;"]);
+    assert_stopped(
+        &r,
+        Duration::from_secs(3),
+        &["[scripts/m.rhai:4:", "a += 1;"],
+    );
 }
 
 #[test]
@@ -167,8 +181,17 @@ fn a_debug_flood_stops_at_the_deadline_and_its_output_is_bounded() {
             "more print/debug output from this evaluation is not shown: over 1000 lines",
         ],
     );
-    assert_eq!(r.stderr.matches("\"again\"\n").count(), 1000, "{}", r.stderr);
-    assert!(r.out.stderr.len() < 64 * 1024, "{} bytes", r.out.stderr.len());
+    assert_eq!(
+        r.stderr.matches("\"again\"\n").count(),
+        1000,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.out.stderr.len() < 64 * 1024,
+        "{} bytes",
+        r.out.stderr.len()
+    );
 }
 
 #[test]
@@ -178,7 +201,10 @@ fn a_loop_at_a_scripts_top_level_has_the_deadline_too() {
     assert_stopped(
         &r,
         Duration::from_secs(3),
-        &["the script ran past the time limit of 1 s", "scripts/m.rhai:"],
+        &[
+            "the script ran past the time limit of 1 s",
+            "scripts/m.rhai:",
+        ],
     );
 }
 
@@ -186,10 +212,12 @@ fn a_loop_at_a_scripts_top_level_has_the_deadline_too() {
 fn catching_the_stop_does_not_escape_it() {
     // `try` cannot catch the termination that follows the first stop, and a rule that
     // catches it and returns leaves the figures incomplete: an error either way.
-    let spin = "fn f(n) {\n  let a = [];\n  loop {\n    try { a.push(1); a.len(); } catch { }\n  }\n}\n";
+    let spin =
+        "fn f(n) {\n  let a = [];\n  loop {\n    try { a.push(1); a.len(); } catch { }\n  }\n}\n";
     let r = run(spin, &["--timeout", "0.5"]);
     assert_stopped(&r, Duration::from_secs(3), &[]);
-    let escape = "fn f(n) {\n  let a = [];\n  try {\n    loop { a.push(a.len()); }\n  } catch { }\n  n\n}\n";
+    let escape =
+        "fn f(n) {\n  let a = [];\n  try {\n    loop { a.push(a.len()); }\n  } catch { }\n  n\n}\n";
     let r = run(escape, &["--timeout", "0.5"]);
     assert_stopped(&r, Duration::from_secs(3), &["time limit of 0.5 s"]);
 }
@@ -248,12 +276,25 @@ fn the_default_budget_keeps_runaway_values_under_512_mib_resident() {
 #[test]
 fn padding_to_a_huge_size_is_refused_before_allocating() {
     for (script, what) in [
-        ("fn f(n) {\n  let a = [];\n  a.pad(10000000000, 0);\n  n\n}\n", "padding an array to 10000000000 items"),
-        ("fn f(n) {\n  let s = \"\";\n  s.pad(10000000000, \"ab\");\n  n\n}\n", "padding a string to 10000000000 characters"),
-        ("fn f(n) {\n  let b = blob(10000000000);\n  n\n}\n", "a BLOB of 10000000000 bytes"),
+        (
+            "fn f(n) {\n  let a = [];\n  a.pad(10000000000, 0);\n  n\n}\n",
+            "padding an array to 10000000000 items",
+        ),
+        (
+            "fn f(n) {\n  let s = \"\";\n  s.pad(10000000000, \"ab\");\n  n\n}\n",
+            "padding a string to 10000000000 characters",
+        ),
+        (
+            "fn f(n) {\n  let b = blob(10000000000);\n  n\n}\n",
+            "a BLOB of 10000000000 bytes",
+        ),
     ] {
         let r = run(script, &[]);
-        assert_stopped(&r, Duration::from_secs(3), &[what, "memory budget", "scripts/m.rhai:"]);
+        assert_stopped(
+            &r,
+            Duration::from_secs(3),
+            &[what, "memory budget", "scripts/m.rhai:"],
+        );
         assert!(peak_resident_of_children_kib() < MAX_RESIDENT_KIB);
     }
 }
@@ -262,9 +303,8 @@ fn padding_to_a_huge_size_is_refused_before_allocating() {
 fn simulate_and_sensitivity_stop_at_the_deadline() {
     // Each evaluation (one draw, one step) has the deadline; the first that runs the
     // rule stops the command.
-    let model = format!(
-        "{MODEL}uncertainty:\n  outcomes:\n    better:\n      proxy: uniform(90, 110)\n"
-    );
+    let model =
+        format!("{MODEL}uncertainty:\n  outcomes:\n    better:\n      proxy: uniform(90, 110)\n");
     let dir = project(SLOW_LOOP);
     fs::write(dir.path().join("models/m.yaml"), model).unwrap();
     for command in ["simulate", "sensitivity"] {
@@ -291,17 +331,39 @@ fn a_normal_model_gives_the_same_figures_within_tight_limits() {
         let plain = sroi_in(root, &["run", &model, "--format", "json"]);
         let tight = sroi_in(
             root,
-            &["run", &model, "--format", "json", "--timeout", "5", "--script-memory", "32"],
+            &[
+                "run",
+                &model,
+                "--format",
+                "json",
+                "--timeout",
+                "5",
+                "--script-memory",
+                "32",
+            ],
         );
         assert!(plain.out.status.success(), "{model}: {}", plain.stderr);
-        assert_eq!(plain.out.stdout, tight.out.stdout, "{model}: {}", tight.stderr);
+        assert_eq!(
+            plain.out.stdout, tight.out.stdout,
+            "{model}: {}",
+            tight.stderr
+        );
     }
 }
 
 #[test]
 fn help_shows_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["run", "check", "explain", "watch", "simulate", "sensitivity", "batch", "compare"] {
+    for command in [
+        "run",
+        "check",
+        "explain",
+        "watch",
+        "simulate",
+        "sensitivity",
+        "batch",
+        "compare",
+    ] {
         let r = sroi_in(dir.path(), &[command, "--help"]);
         let help = String::from_utf8_lossy(&r.out.stdout);
         assert!(help.contains("--timeout <SECONDS>"), "{command}: {help}");

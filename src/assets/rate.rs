@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::register::{self, LoadOptions, Register};
-use crate::script::budget;
 use super::{Mapped, Rating};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::script::budget;
 use crate::source::Files;
 
 /// Most rule errors reported from one run; the rest are counted.

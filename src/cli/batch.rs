@@ -15,8 +15,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Severity, display_path};
 use crate::evaluate;
 use crate::model::{self, Model};
 use crate::project::{self, LoadCache, LoadOptions, SharedCache};
-use crate::script::Limits;
 use crate::report::batch::{self, Figures, Line, Outcome};
+use crate::script::Limits;
 use crate::source::{DiskFiles, Files, unreadable};
 
 #[derive(Debug, Args)]

@@ -45,10 +45,9 @@ impl LimitOptions {
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` should be a number of seconds, e.g. --timeout 30 or --timeout 0.5"))?;
+    let seconds: f64 = text.trim().parse().map_err(|_| {
+        format!("`{text}` should be a number of seconds, e.g. --timeout 30 or --timeout 0.5")
+    })?;
     if !(seconds > 0.0 && seconds <= MAX_TIMEOUT_SECONDS) {
         return Err(format!(
             "`{text}`: the timeout must be more than 0 and at most {MAX_TIMEOUT_SECONDS} seconds (a day)"
@@ -59,7 +58,11 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 
 /// MiB on the command line, bytes inside.
 fn parse_memory(text: &str) -> Result<usize, String> {
-    let usage = || format!("`{text}` should be a whole number of MiB from 1 to 1048576, e.g. --script-memory 512");
+    let usage = || {
+        format!(
+            "`{text}` should be a whole number of MiB from 1 to 1048576, e.g. --script-memory 512"
+        )
+    };
     let mib: usize = text.trim().parse().map_err(|_| usage())?;
     if !(1..=1_048_576).contains(&mib) {
         return Err(usage());

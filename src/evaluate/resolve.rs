@@ -78,9 +78,7 @@ impl<'p> Resolver<'p> {
             // A rule that caught the stop (`try … catch`) and returned: the rules after it
             // were skipped, so the figures are incomplete. Never without a word.
             match budget::stop_words() {
-                Some((message, help))
-                    if result.as_ref().err().is_none_or(|p| !p.has_errors()) =>
-                {
+                Some((message, help)) if result.as_ref().err().is_none_or(|p| !p.has_errors()) => {
                     Err(Diagnostics::from(
                         Diagnostic::error(message)
                             .code("sroi::script::runtime")

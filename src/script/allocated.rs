@@ -44,7 +44,10 @@ fn add(bytes: usize) {
     let _ = NET.try_with(|net| {
         let now = net.get().saturating_add(bytes);
         net.set(now);
-        if CEILING.try_with(Cell::get).is_ok_and(|ceiling| now > ceiling) {
+        if CEILING
+            .try_with(Cell::get)
+            .is_ok_and(|ceiling| now > ceiling)
+        {
             over_ceiling();
         }
     });

@@ -177,7 +177,9 @@ pub fn check() -> Result<(), Box<EvalAltResult>> {
     STATE.with(|s| {
         let state = s.get();
         match state.stop {
-            Some(stop) => Err(EvalAltResult::ErrorRuntime(words(stop, &state), Position::NONE).into()),
+            Some(stop) => {
+                Err(EvalAltResult::ErrorRuntime(words(stop, &state), Position::NONE).into())
+            }
             None => Ok(()),
         }
     })
@@ -295,5 +297,72 @@ mod tests {
             assert!(ensure_room(2 << 20, "x").is_err());
         });
         assert!(ensure_room(usize::MAX, "outside an evaluation").is_ok());
+    }
+
+    /// Building an array with `push` costs the same per item at any size (Rhai's size
+    /// limits walked the whole array after each push: quadratic). Timing, so not run by
+    /// default: `cargo test --lib push_is_linear -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing; run by hand"]
+    fn push_is_linear() {
+        use std::sync::Arc;
+
+        use super::super::engine::{self, HostState, Limits};
+        use super::super::imports::ScriptsResolver;
+
+        let build = |walking: bool| {
+            let resolver = ScriptsResolver::new(
+                Arc::new(crate::source::DiskLoader),
+                None,
+                Default::default(),
+                None,
+            );
+            let limits = Limits {
+                operations: 0,
+                ..Limits::default()
+            };
+            let mut e = engine::build(Arc::new(HostState::default()), resolver, limits);
+            if walking {
+                // What sroi set before: Rhai then walks the array after every push.
+                e.set_max_array_size(1_000_000_000);
+            }
+            e
+        };
+        // CPU time of this thread (Linux: `schedstat`, in ns), else wall-clock time: on a
+        // shared machine the wall clock counts other processes' turns too.
+        let cpu = || {
+            std::fs::read_to_string("/proc/thread-self/schedstat")
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+                .map(Duration::from_nanos)
+        };
+        // The best of `runs`: noise only ever adds time.
+        let time = |engine: &rhai::Engine, n: u64, runs: usize| {
+            let script = format!("let a = []; for i in 0..{n} {{ a.push(i); }} a.len()");
+            (0..runs)
+                .map(|_| {
+                    let (wall, on_cpu) = (Instant::now(), cpu());
+                    let len = scope(Duration::from_secs(600), 1 << 30, || {
+                        engine.eval::<rhai::INT>(&script)
+                    });
+                    assert_eq!(len.ok(), Some(rhai::INT::try_from(n).unwrap_or(0)));
+                    match (on_cpu, cpu()) {
+                        (Some(a), Some(b)) => b.saturating_sub(a),
+                        _ => wall.elapsed(),
+                    }
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let (before, after) = (build(true), build(false));
+        let before_10k = time(&before, 10_000, 1);
+        let before_100k = time(&before, 100_000, 1);
+        let after_100k = time(&after, 100_000, 5);
+        let after_1m = time(&after, 1_000_000, 3);
+        let ratio = after_1m.as_secs_f64() / after_100k.as_secs_f64();
+        println!(
+            "size limits walking: 10k {before_10k:?}, 100k {before_100k:?}; budget: 100k {after_100k:?}, 1M {after_1m:?} ({ratio:.1}x)"
+        );
+        assert!(ratio <= 12.0, "1M pushes took {ratio:.1} times 100k");
     }
 }

@@ -194,10 +194,7 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
 /// `print` is registered for each of them too (the engine's own functions are looked up
 /// before the packages'), or `print("text")` would reach only the silent hook.
 fn register_print(engine: &mut Engine) {
-    fn say_value(
-        ctx: &NativeCallContext,
-        value: Dynamic,
-    ) -> Result<String, Box<EvalAltResult>> {
+    fn say_value(ctx: &NativeCallContext, value: Dynamic) -> Result<String, Box<EvalAltResult>> {
         budget::check()?;
         let text = if value.is_string() {
             value
@@ -269,26 +266,43 @@ fn say(place: &str, text: &str) {
 /// so a loop that only prints stops with its place. Registered, like `print`, for each
 /// exact type Rhai's packages define it for, and hidden from `sroi functions`.
 fn register_debug(engine: &mut Engine) {
-    fn text(ctx: &NativeCallContext, value: Dynamic) -> Result<rhai::ImmutableString, Box<EvalAltResult>> {
+    fn text(
+        ctx: &NativeCallContext,
+        value: Dynamic,
+    ) -> Result<rhai::ImmutableString, Box<EvalAltResult>> {
         budget::check()?;
         ctx.call_native_fn("to_debug", (value,))
     }
     engine.register_fn("debug", |ctx: NativeCallContext, v: Dynamic| text(&ctx, v));
-    engine.register_fn("debug", |ctx: NativeCallContext, v: rhai::ImmutableString| {
+    engine.register_fn(
+        "debug",
+        |ctx: NativeCallContext, v: rhai::ImmutableString| text(&ctx, v.into()),
+    );
+    engine.register_fn("debug", |ctx: NativeCallContext, v: char| {
         text(&ctx, v.into())
     });
-    engine.register_fn("debug", |ctx: NativeCallContext, v: char| text(&ctx, v.into()));
-    engine.register_fn("debug", |ctx: NativeCallContext, v: bool| text(&ctx, v.into()));
+    engine.register_fn("debug", |ctx: NativeCallContext, v: bool| {
+        text(&ctx, v.into())
+    });
     engine.register_fn("debug", |ctx: NativeCallContext, (): ()| {
         text(&ctx, Dynamic::UNIT)
     });
-    engine.register_fn("debug", |ctx: NativeCallContext, v: Array| text(&ctx, v.into()));
-    engine.register_fn("debug", |ctx: NativeCallContext, v: rhai::Map| text(&ctx, v.into()));
-    engine.register_fn("debug", |ctx: NativeCallContext, v: rhai::Blob| text(&ctx, v.into()));
-    engine.register_fn("debug", || -> Result<rhai::ImmutableString, Box<EvalAltResult>> {
-        budget::check()?;
-        Ok(rhai::ImmutableString::new())
+    engine.register_fn("debug", |ctx: NativeCallContext, v: Array| {
+        text(&ctx, v.into())
     });
+    engine.register_fn("debug", |ctx: NativeCallContext, v: rhai::Map| {
+        text(&ctx, v.into())
+    });
+    engine.register_fn("debug", |ctx: NativeCallContext, v: rhai::Blob| {
+        text(&ctx, v.into())
+    });
+    engine.register_fn(
+        "debug",
+        || -> Result<rhai::ImmutableString, Box<EvalAltResult>> {
+            budget::check()?;
+            Ok(rhai::ImmutableString::new())
+        },
+    );
 }
 
 /// `/` between whole numbers is exact, as in a spreadsheet: `7 / 2` is `3.5`. Whole-number

@@ -76,9 +76,7 @@ pub fn register(engine: &mut Engine) {
             let Some(more) = len.checked_sub(have).filter(|&n| n > 0 && step > 0) else {
                 return Ok(());
             };
-            let bytes = more
-                .div_ceil(step)
-                .saturating_mul(padding.len());
+            let bytes = more.div_ceil(step).saturating_mul(padding.len());
             budget::ensure_room(bytes, &format!("padding a string to {len} characters"))?;
             let s = string.make_mut();
             while have < len {
