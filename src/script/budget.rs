@@ -155,7 +155,7 @@ pub fn on_progress(operations: u64) -> Option<Dynamic> {
         }
         let stop = if used(&state) > state.memory {
             Some(Stop::Memory)
-        } else if operations % CLOCK_EVERY == 0
+        } else if operations.is_multiple_of(CLOCK_EVERY)
             && state.deadline.is_some_and(|d| Instant::now() >= d)
         {
             Some(Stop::Time)
