@@ -86,8 +86,6 @@ impl Run {
             return Run { owner: false };
         }
         let base = allocated::net();
-        let ceiling = isize::try_from(memory.saturating_mul(CEILING_FACTOR))
-            .map_or(isize::MAX, |m| base.saturating_add(m));
         STATE.with(|s| {
             s.set(State {
                 active: true,
@@ -98,7 +96,7 @@ impl Run {
                 ..IDLE
             })
         });
-        allocated::set_ceiling(ceiling);
+        allocated::set_ceiling(ceiling(base, memory));
         Run { owner: true }
     }
 }
@@ -112,10 +110,36 @@ impl Drop for Run {
     }
 }
 
+/// The allocator's backstop for an evaluation that began at `base` with `memory` bytes.
+fn ceiling(base: isize, memory: usize) -> isize {
+    isize::try_from(memory.saturating_mul(CEILING_FACTOR))
+        .map_or(isize::MAX, |m| base.saturating_add(m))
+}
+
 /// Run `f` as one evaluation (see `Run::start`).
 pub fn scope<R>(timeout: Duration, memory: usize, f: impl FnOnce() -> R) -> R {
     let _run = Run::start(timeout, memory);
     f()
+}
+
+/// Run `f`, whose allocations are not script values (a table loaded on first use, say),
+/// without counting what it keeps against the evaluation's memory budget.
+pub fn uncounted<R>(f: impl FnOnce() -> R) -> R {
+    let active = STATE.with(|s| s.get().active);
+    if !active {
+        return f();
+    }
+    allocated::set_ceiling(isize::MAX);
+    let before = allocated::net();
+    let result = f();
+    let kept = allocated::net().saturating_sub(before);
+    STATE.with(|s| {
+        let mut state = s.get();
+        state.base = state.base.saturating_add(kept);
+        s.set(state);
+        allocated::set_ceiling(ceiling(state.base, state.memory));
+    });
+    result
 }
 
 /// Whether a limit has stopped the evaluation running on this thread: its other rules
@@ -189,8 +213,14 @@ pub fn check() -> Result<(), Box<EvalAltResult>> {
 /// size the script asks for (`pad`, `blob`), checked before allocating.
 pub fn ensure_room(bytes: usize, what: &str) -> Result<(), Box<EvalAltResult>> {
     STATE.with(|s| {
-        let state = s.get();
-        if !state.active || used(&state).saturating_add(bytes) <= state.memory {
+        let mut state = s.get();
+        if !state.active {
+            // Every script runs inside an evaluation; should one not, the default budget
+            // still stands between it and an allocation the machine cannot make.
+            state.memory = super::engine::DEFAULT_MEMORY;
+            state.base = allocated::net();
+        }
+        if used(&state).saturating_add(bytes) <= state.memory {
             return Ok(());
         }
         let mut map = rhai::Map::new();
@@ -291,12 +321,22 @@ mod tests {
     }
 
     #[test]
+    fn what_is_kept_uncounted_leaves_the_budget_whole() {
+        scope(Duration::from_secs(5), 1 << 20, || {
+            let kept: Vec<u8> = uncounted(|| vec![1; 4 << 20]);
+            assert!(ensure_room(1 << 10, "x").is_ok());
+            drop(kept);
+        });
+    }
+
+    #[test]
     fn room_is_refused_past_the_budget() {
         scope(Duration::from_secs(5), 1 << 20, || {
             assert!(ensure_room(1 << 10, "x").is_ok());
             assert!(ensure_room(2 << 20, "x").is_err());
         });
-        assert!(ensure_room(usize::MAX, "outside an evaluation").is_ok());
+        assert!(ensure_room(1 << 10, "outside an evaluation").is_ok());
+        assert!(ensure_room(usize::MAX, "outside an evaluation").is_err());
     }
 
     /// Building an array with `push` costs the same per item at any size (Rhai's size
