@@ -167,6 +167,18 @@ fn adding_forever_stops_within_a_second_of_the_deadline() {
 }
 
 #[test]
+fn an_empty_loop_stops_and_names_the_expression_that_ran_it() {
+    // A loop that reads no variable and calls nothing has no place Rhai can report: the
+    // operations limit (or the deadline) stops it at the expression that called it.
+    let r = run("fn f(n) {\n  loop { }\n}\n", &["--timeout", "1"]);
+    assert_stopped(
+        &r,
+        Duration::from_secs(3),
+        &["[models/m.yaml:17:20]", "f(referrals)"],
+    );
+}
+
+#[test]
 fn a_debug_flood_stops_at_the_deadline_and_its_output_is_bounded() {
     // Before: hours of output.
     let script = "fn f(n) {\n  loop {\n    debug(\"again\");\n  }\n}\n";
