@@ -7,6 +7,7 @@ use crate::diagnostic::{self, Diagnostics, Style};
 
 /// Exit statuses: 0 success, 1 invalid model or input, 2 bad command line.
 pub const EXIT_INVALID: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
 
 /// Where output goes, so tests can capture it.
 pub struct Io<'a> {

@@ -14,6 +14,7 @@ pub mod console;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod model;
+pub mod overwrite;
 pub mod prices;
 pub mod project;
 pub mod proxy;

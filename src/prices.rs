@@ -1,4 +1,4 @@
-//! Price years (SPEC section 8): a model's `price_year` and `deflator`, every proxy value
+//! Price years (docs/years-and-prices.md): a model's `price_year` and `deflator`, every proxy value
 //! rebased to that year before the section 4 arithmetic, and the warning for a model that
 //! adds proxies of several price years unadjusted.
 //!
@@ -7,13 +7,14 @@
 //! proxies (whose value may be an expression) and [`mixed_years_warning`].
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{InlineProxy, Model, ProxyRef};
+use crate::project::roots::Roots;
 use crate::proxy::ProxySet;
 use crate::proxy::deflator::{Deflator, RebaseError, Rebased, read_deflator};
 use crate::source::{Files, dir_of, unreadable};
@@ -28,24 +29,30 @@ pub struct PriceBasis {
 /// Where `deflator:` points: a name is `deflators/NAME.yaml` beside the model; anything
 /// with a `/` or ending in `.yaml` is a path relative to the model file.
 pub fn deflator_path(model: &Model, written: &str) -> PathBuf {
-    let dir = dir_of(&model.file.path);
+    dir_of(&model.file.path).join(deflator_relative(written))
+}
+
+/// `deflator:` as a path relative to the model's folder.
+fn deflator_relative(written: &str) -> PathBuf {
     let t = written.trim();
     if t.contains('/') || t.contains('\\') || t.ends_with(".yaml") || t.ends_with(".yml") {
-        dir.join(t)
+        PathBuf::from(t)
     } else {
-        dir.join("deflators").join(format!("{t}.yaml"))
+        Path::new("deflators").join(format!("{t}.yaml"))
     }
 }
 
 /// Load the model's deflator (if any) and rebase every proxy of the active set to the
 /// model's price year. Problems go to `out`; the basis comes back when there is one.
+/// The deflator must stay inside `roots`, the model's project.
 pub fn apply(
     files: &mut dyn Files,
     model: &Model,
+    roots: &Roots,
     set: Option<&mut ProxySet>,
     out: &mut Diagnostics,
 ) -> Option<PriceBasis> {
-    let basis = match load(files, model) {
+    let basis = match load(files, model, roots) {
         Ok(basis) => basis,
         Err(d) => {
             out.extend(d);
@@ -60,7 +67,11 @@ pub fn apply(
     basis
 }
 
-fn load(files: &mut dyn Files, model: &Model) -> Result<Option<PriceBasis>, Diagnostics> {
+fn load(
+    files: &mut dyn Files,
+    model: &Model,
+    roots: &Roots,
+) -> Result<Option<PriceBasis>, Diagnostics> {
     let (year, written) = match (&model.price_year, &model.deflator) {
         (Some(year), Some(written)) => (year, written),
         (None, Some(written)) => {
@@ -72,6 +83,15 @@ fn load(files: &mut dyn Files, model: &Model) -> Result<Option<PriceBasis>, Diag
         }
         _ => return Ok(None),
     };
+    roots
+        .refuse_outside(
+            files.loader().as_ref(),
+            &dir_of(&model.file.path),
+            &deflator_relative(&written.value),
+            (&model.file, written.span),
+            "deflator",
+        )
+        .map_err(Diagnostics::from)?;
     let path = deflator_path(model, &written.value);
     let file = files.read(&path).map_err(|e| {
         let reason = unreadable(&path, "the deflator series", &e).message;
@@ -89,6 +109,16 @@ fn load(files: &mut dyn Files, model: &Model) -> Result<Option<PriceBasis>, Diag
             )),
         )
     })?;
+    // Parsed (and so quoted) only once it is an sroi file.
+    if !crate::project::roots::is_sroi_yaml(file.text()) {
+        return Err(crate::project::roots::not_a(
+            &written.value,
+            "deflator",
+            "an sroi deflator series",
+            (&model.file, written.span),
+        )
+        .into());
+    }
     let deflator = read_deflator(&file)?;
     if !deflator.index.contains_key(&year.value) {
         return Err(Diagnostic::error(format!(

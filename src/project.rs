@@ -17,6 +17,9 @@ use crate::script::{Limits, ScriptHost};
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
+pub mod roots;
+use roots::{Owner, Roots};
+
 /// `--set NAME=VALUE` overrides as written, in the order given. They are checked against
 /// the model and turned into a `Scenario` by `evaluate`; loading never applies them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,6 +34,9 @@ pub struct LoadOptions {
     pub proxies: Option<String>,
     /// `--set NAME=VALUE` overrides, for `evaluate::evaluate`.
     pub overrides: Overrides,
+    /// `--allow-path DIR`: folders that paths written in the model and its proxy sets may
+    /// reach besides the project (see `roots`).
+    pub allow_paths: Vec<PathBuf>,
     /// What scripts run within (`--timeout`, `--script-memory`).
     pub limits: Limits,
 }
@@ -42,7 +48,7 @@ pub struct Project {
     pub model: Model,
     pub proxies: ProxySet,
     pub host: ScriptHost,
-    /// The price year and deflator every proxy was rebased to (SPEC section 8), if any.
+    /// The price year and deflator every proxy was rebased to (docs/years-and-prices.md), if any.
     pub prices: Option<crate::prices::PriceBasis>,
     /// Every file loading read, for watch mode.
     pub files: Vec<PathBuf>,
@@ -80,7 +86,8 @@ pub fn load(
 /// loaded at once, `sroi batch`), sets and runtimes come from that cache instead.
 #[derive(Default)]
 pub struct LoadCache {
-    proxies: Option<(PathBuf, ProxySet)>,
+    /// The first set's path and the project its `extends` were confined to.
+    proxies: Option<((PathBuf, Roots), ProxySet)>,
     runtime: Option<Arc<Runtime>>,
     /// How often each was reused (for tests and the watch status line).
     pub reused_proxies: usize,
@@ -102,6 +109,9 @@ impl LoadCache {
 /// lock, so others naming the same files wait for it rather than building it again.
 type Slot<T> = Arc<Mutex<Option<T>>>;
 
+/// A shared set's key: its first file, canonical, and the folders its `extends` may reach.
+type SetKey = (PathBuf, Vec<PathBuf>);
+
 /// What many models loaded at once share (`sroi batch`, `sroi check`): each proxy set
 /// and each script runtime (script compiled, modules imported, tables read) is built
 /// once, by whichever thread needs it first, and reused by every model that names the
@@ -109,7 +119,9 @@ type Slot<T> = Arc<Mutex<Option<T>>>;
 /// change. A failure is not kept: each model that needs it reports it at its own place.
 #[derive(Default)]
 pub struct SharedCache {
-    sets: Mutex<HashMap<PathBuf, Slot<ProxySet>>>,
+    /// By the first set's canonical path and the folders its `extends` may reach (the
+    /// same set may be allowed its parent in one project and not in another).
+    sets: Mutex<HashMap<SetKey, Slot<ProxySet>>>,
     runtimes: Mutex<Vec<(RuntimeKey, Slot<Arc<Runtime>>)>>,
     sets_built: AtomicUsize,
     runtimes_built: AtomicUsize,
@@ -129,9 +141,13 @@ impl SharedCache {
         &self,
         files: &mut dyn Files,
         path: &Path,
+        roots: &Roots,
         build: impl FnOnce(&mut dyn Files) -> Result<ProxySet, Diagnostics>,
     ) -> Result<ProxySet, Diagnostics> {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let key = (
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            roots.reach(),
+        );
         let slot = {
             let mut sets = self.sets.lock().map_err(|_| poisoned())?;
             Arc::clone(sets.entry(key).or_default())
@@ -213,7 +229,16 @@ pub fn load_parsed(
     options: &LoadOptions,
     cache: &mut LoadCache,
 ) -> Result<(Project, Diagnostics), Diagnostics> {
-    let mut proxies = match proxy_set(files, &model, options, cache) {
+    let roots = Roots::of(
+        files.loader().as_ref(),
+        &model.file.path,
+        Owner::Model,
+        &options.allow_paths,
+    );
+    // Refuse paths that leave the project before anything reads them.
+    let first_path_problem = diagnostics.0.len();
+    let (script_ok, data_ok) = confine_script_and_data(files, &model, &roots, &mut diagnostics);
+    let mut proxies = match proxy_set(files, &model, options, &roots, cache) {
         Ok(set) => Some(set),
         Err(d) => {
             diagnostics.extend(d);
@@ -224,8 +249,11 @@ pub fn load_parsed(
         check_against_set(&model, set, options, &mut diagnostics);
     }
     // Rebase before `proxy_values` is taken, so `proxy("id")` in rules sees rebased values.
-    let prices = crate::prices::apply(files, &model, proxies.as_mut(), &mut diagnostics);
-    if diagnostics.has_errors() {
+    let prices = crate::prices::apply(files, &model, &roots, proxies.as_mut(), &mut diagnostics);
+    if let Some(found) = diagnostics.0.get_mut(first_path_problem..) {
+        refusals_in_file_order(found, &model.file.path);
+    }
+    if diagnostics.has_errors() || !script_ok || !data_ok {
         return Err(diagnostics);
     }
     let Some(proxies) = proxies else {
@@ -281,20 +309,84 @@ pub fn load_parsed(
     ))
 }
 
+/// Check the model's `script:` and `data:` paths against the project, and that each
+/// names a file of its kind (`.rhai`, `.csv`: a `.env` read as a script would be quoted
+/// in the syntax error); whether each kind passed (refusals go to `out`, all of them).
+fn confine_script_and_data(
+    files: &mut dyn Files,
+    model: &Model,
+    roots: &Roots,
+    out: &mut Diagnostics,
+) -> (bool, bool) {
+    let loader = files.loader();
+    let dir = dir_of(&model.file.path);
+    let mut refuse = |written: &model::types::Located<String>, what: &str, kind: (&str, &str)| {
+        let path = Path::new(&written.value);
+        let at = (&model.file, written.span);
+        let checked = roots
+            .refuse_outside(loader.as_ref(), &dir, path, at, what)
+            .and_then(|()| {
+                if roots::has_extension(path, &[kind.1]) {
+                    Ok(())
+                } else {
+                    Err(roots::not_a(&written.value, what, kind.0, at))
+                }
+            });
+        checked.map_err(|d| out.push(d)).is_ok()
+    };
+    let script_ok = model
+        .script
+        .as_ref()
+        .is_none_or(|s| refuse(s, "the script", ("a Rhai script (.rhai)", "rhai")));
+    let mut data_ok = true;
+    for table in &model.data {
+        let what = format!("data table `{}`", table.name.value);
+        data_ok &= refuse(&table.path, &what, ("a CSV table (.csv)", "csv"));
+    }
+    (script_ok, data_ok)
+}
+
+/// Path refusals in the model come from several loaders (script and data, the proxy
+/// set, the deflator): put them back in the order of their lines, in the slots they took.
+fn refusals_in_file_order(found: &mut [Diagnostic], model: &Path) {
+    let is_refusal =
+        |d: &Diagnostic| d.code == "sroi::path" && d.file.as_ref().is_some_and(|f| f.path == model);
+    let mut refusals: Vec<Diagnostic> = found.iter().filter(|d| is_refusal(d)).cloned().collect();
+    refusals.sort_by_key(|d| d.span.map(|s| s.offset));
+    let mut sorted = refusals.into_iter();
+    for slot in found.iter_mut().filter(|d| is_refusal(d)) {
+        if let Some(d) = sorted.next() {
+            *slot = d;
+        }
+    }
+}
+
 /// The active set: `--proxies` if given, else the model's `proxies`, else an empty set
-/// (fine when every proxy is inline).
+/// (fine when every proxy is inline). `roots` is the model's project: a set the model
+/// names, and its `extends`, must stay inside it; a set named by path on the command
+/// line may be anywhere, and its `extends` stay inside its own folder.
 fn proxy_set(
     files: &mut dyn Files,
     model: &Model,
     options: &LoadOptions,
+    roots: &Roots,
     cache: &mut LoadCache,
 ) -> Result<ProxySet, Diagnostics> {
     let model_dir = dir_of(&model.file.path);
     let names_dir = model_dir.join("proxies");
-    let (path, label, referrer) = if let Some(cli) = &options.proxies {
+    let (path, label, referrer, roots) = if let Some(cli) = &options.proxies {
         let reference = SetReference::parse(cli);
         // A path on the command line is relative to where the command runs.
         let path = proxy::resolve_reference(&reference, Path::new(""), &names_dir);
+        let roots = match reference {
+            SetReference::Path(_) => Roots::of(
+                files.loader().as_ref(),
+                &path,
+                Owner::CommandLineSet,
+                &options.allow_paths,
+            ),
+            SetReference::Name(_) => roots.clone(),
+        };
         (
             path,
             cli.clone(),
@@ -302,10 +394,24 @@ fn proxy_set(
                 file: None,
                 span: None,
             },
+            roots,
         )
     } else if let Some(named) = &model.proxies {
         let reference = SetReference::parse(&named.value);
         let path = proxy::resolve_reference(&reference, &model_dir, &names_dir);
+        let written = match &reference {
+            SetReference::Name(name) => Path::new("proxies").join(format!("{name}.yaml")),
+            SetReference::Path(p) => p.clone(),
+        };
+        roots
+            .refuse_outside(
+                files.loader().as_ref(),
+                &model_dir,
+                &written,
+                (&model.file, named.span),
+                "proxy set",
+            )
+            .map_err(Diagnostics::from)?;
         (
             path,
             named.value.clone(),
@@ -313,6 +419,7 @@ fn proxy_set(
                 file: Some(&model.file),
                 span: Some(named.span),
             },
+            roots.clone(),
         )
     } else {
         return Ok(ProxySet {
@@ -326,13 +433,13 @@ fn proxy_set(
         });
     };
     if let Some(shared) = cache.shared.clone() {
-        return shared.set(files, &path, |files| {
-            proxy::load_set(files, &path, &label, referrer)
+        return shared.set(files, &path, &roots, |files| {
+            proxy::load_set(files, &path, &label, referrer, &roots)
         });
     }
     // Reuse the parsed chain when the same set is named and none of its files changed.
     if let Some((first, set)) = &cache.proxies
-        && *first == path
+        && *first == (path.clone(), roots.clone())
         && set
             .files
             .iter()
@@ -341,8 +448,8 @@ fn proxy_set(
         cache.reused_proxies = cache.reused_proxies.saturating_add(1);
         return Ok(set.clone());
     }
-    let set = proxy::load_set(files, &path, &label, referrer)?;
-    cache.proxies = Some((path, set.clone()));
+    let set = proxy::load_set(files, &path, &label, referrer, &roots)?;
+    cache.proxies = Some(((path, roots), set.clone()));
     Ok(set)
 }
 

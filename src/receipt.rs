@@ -1,4 +1,4 @@
-//! Receipts (SPEC section 13): what a run read and what it found, so anyone can check
+//! Receipts (docs/receipts.md): what a run read and what it found, so anyone can check
 //! later that a figure came from exactly these files.
 //!
 //! A receipt records the SHA-256 of every file the run read (model, proxy sets through

@@ -291,9 +291,10 @@ pub enum Confinement {
 }
 
 /// Check that `path` (relative paths taken from `base`, a folder) stays inside one of
-/// `roots` (canonical folders): first as written, so a path that leaves the project is
-/// refused for that whether or not its target exists, then with links followed. Returns
-/// the path to read.
+/// `roots` (canonical folders), links followed: a path that leaves is refused for that
+/// whether or not its target exists (a missing target is judged by where its deepest
+/// existing folder really is, plus the steps written after it), and one that stays
+/// inside but names nothing is `Missing`. Returns the path to read.
 pub fn confine(
     loader: &dyn Loader,
     roots: &[PathBuf],
@@ -310,7 +311,7 @@ pub fn confine(
             base
         })
         .map_err(|_| Confinement::Missing)?;
-    if !inside(&normalise(&base_real.join(path))) {
+    if !inside(&landing(loader, &base_real.join(path))) {
         return Err(Confinement::Outside);
     }
     let real = loader
@@ -322,6 +323,23 @@ pub fn confine(
     Ok(joined)
 }
 
+/// Where `path` lands: its deepest existing ancestor with links followed, then the steps
+/// after it folded as written. For an existing file, its real path. (An absolute path
+/// through a link into the project lands inside; `link/../x` lands beside the link's
+/// target, as the kernel would take it.)
+fn landing(loader: &dyn Loader, path: &Path) -> PathBuf {
+    let parts: Vec<std::path::Component<'_>> = path.components().collect();
+    for cut in (1..=parts.len()).rev() {
+        let (head, tail) = parts.split_at(cut);
+        let head: PathBuf = head.iter().collect();
+        if let Ok(mut real) = loader.canonicalize(&head) {
+            real.extend(tail);
+            return normalise(&real);
+        }
+    }
+    normalise(path)
+}
+
 /// `/a/./b/../c` as `/a/c`, without touching the file system (`..` at the root stays at
 /// the root, as the kernel does).
 fn normalise(path: &Path) -> PathBuf {
@@ -331,7 +349,8 @@ fn normalise(path: &Path) -> PathBuf {
         match part {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                let above = matches!(out.components().next_back(), Some(Component::ParentDir));
+                if above || (!out.pop() && !out.has_root()) {
                     out.push("..");
                 }
             }
@@ -339,4 +358,58 @@ fn normalise(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn folding_keeps_leading_steps_up_and_stops_at_the_root() {
+        assert_eq!(normalise(Path::new("a/./b/../c")), Path::new("a/c"));
+        assert_eq!(normalise(Path::new("../../x")), Path::new("../../x"));
+        assert_eq!(normalise(Path::new("a/../../x")), Path::new("../x"));
+        assert_eq!(normalise(Path::new("/../../etc")), Path::new("/etc"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn confinement_follows_links_whether_or_not_the_target_exists() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let top = std::fs::canonicalize(dir.path()).unwrap();
+        let (project, outside) = (top.join("project"), top.join("outside"));
+        std::fs::create_dir_all(project.join("models")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(project.join("models/in.csv"), "a\n").unwrap();
+        std::fs::write(outside.join("out.csv"), "a\n").unwrap();
+        symlink(&outside, project.join("models/far")).unwrap();
+        symlink(&project, top.join("alias")).unwrap();
+        let roots = [project.clone()];
+        let base = project.join("models");
+        let check = |p: &str| confine(&DiskLoader, &roots, &base, Path::new(p));
+        assert_eq!(check("in.csv"), Ok(base.join("in.csv")));
+        assert_eq!(check("none.csv"), Err(Confinement::Missing));
+        assert_eq!(check("../../outside/out.csv"), Err(Confinement::Outside));
+        assert_eq!(
+            check("../../../../../nowhere.csv"),
+            Err(Confinement::Outside)
+        );
+        assert_eq!(check("far/out.csv"), Err(Confinement::Outside));
+        // Missing, but its folder is really outside: refused as leaving, not as missing.
+        assert_eq!(check("far/none.csv"), Err(Confinement::Outside));
+        assert_eq!(check("far/../none.csv"), Err(Confinement::Outside));
+        // An absolute path through a link that lands inside the project is inside.
+        let aliased = top.join("alias/models/in.csv");
+        assert!(check(aliased.to_str().unwrap()).is_ok());
+        let aliased_missing = top.join("alias/models/none.csv");
+        assert_eq!(
+            check(aliased_missing.to_str().unwrap()),
+            Err(Confinement::Missing)
+        );
+        // A second root widens it.
+        let widened = [project.clone(), outside.clone()];
+        assert!(confine(&DiskLoader, &widened, &base, Path::new("far/out.csv")).is_ok());
+    }
 }

@@ -824,6 +824,7 @@ fn run_report_reads_every_file_through_files_for_watch_mode() {
     let options = sroi::assets::Options {
         set: Vec::new(),
         format: sroi::assets::Format::Json,
+        ..Default::default()
     };
     let command = sroi::assets::Command::Select { top: 10 };
     let text = sroi::assets::run_report(&mut files, Path::new(TOWN), &command, &options).unwrap();
@@ -899,6 +900,7 @@ fn a_register_held_in_memory_runs_through_the_loader() {
     let options = sroi::assets::Options {
         set: Vec::new(),
         format: sroi::assets::Format::Json,
+        ..Default::default()
     };
     let text = sroi::assets::run_report(
         &mut files,

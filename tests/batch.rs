@@ -303,6 +303,12 @@ fn shared_sets_and_scripts_are_read_and_compiled_once() {
         std::fs::write(&path, &moved).unwrap();
         paths.push(path);
     }
+    // The deeper models' project is `models/`: let them reach the scripts beside it. The
+    // copies' project already holds `root`, so both reach the same folders and share a set.
+    let options = LoadOptions {
+        allow_paths: vec![root.clone()],
+        ..LoadOptions::default()
+    };
     let shared = Arc::new(SharedCache::default());
     let ratios: Vec<String> = paths
         .par_iter()
@@ -311,14 +317,9 @@ fn shared_sets_and_scripts_are_read_and_compiled_once() {
             let file = files.read(path).unwrap();
             let (model, read) = sroi::model::read_model(&file);
             let mut cache = LoadCache::sharing(Arc::clone(&shared));
-            let (project, _) = project::load_parsed(
-                &mut files,
-                model.unwrap(),
-                read,
-                &LoadOptions::default(),
-                &mut cache,
-            )
-            .unwrap_or_else(|d| panic!("{path:?}: {d:?}"));
+            let (project, _) =
+                project::load_parsed(&mut files, model.unwrap(), read, &options, &mut cache)
+                    .unwrap_or_else(|d| panic!("{path:?}: {d:?}"));
             let e = sroi::evaluate::evaluate(&project).unwrap();
             sroi::report::fixed(e.ratio.unwrap(), 4)
         })

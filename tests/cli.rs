@@ -1,4 +1,5 @@
 //! The command line: exit statuses, messages, formats and options.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -88,7 +89,7 @@ fn markdown_is_pasteable() {
     assert_eq!(out.code, 0);
     assert!(
         out.stdout
-            .starts_with("# SPEC worked check (spec-worked-check)\n")
+            .starts_with("# Format worked check (spec-worked-check)\n")
     );
     assert!(out.stdout.contains("| Outcome | Stakeholder | Quantity |"));
     assert!(
@@ -275,4 +276,127 @@ fn bad_command_lines_exit_2() {
 fn the_binary_exits_0_and_1_as_spec_says() {
     assert_cmd_snapshot!(bin().args(["run", WORKED, "--format", "json"]));
     assert_cmd_snapshot!(bin().args(["run", "tests/conformance/invalid/unknown-stakeholder.yaml"]));
+}
+
+/// Every file under `dir` with its bytes.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut all = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all.extend(tree(&path));
+        } else {
+            all.insert(path.clone(), std::fs::read(&path).unwrap());
+        }
+    }
+    all
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// No command writes its output over a file it read: exit 2 (the command line asks for the
+/// overwrite; the files are fine), a message naming the option, and every file unchanged.
+#[test]
+fn no_output_option_overwrites_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_tree(&repo.join("models"), &root.join("models"));
+    copy_tree(&repo.join("scripts"), &root.join("scripts"));
+    copy_tree(&repo.join("tests/assets/small"), &root.join("small"));
+    let sroi_in = |args: &[&str]| {
+        Command::new(get_cargo_bin("sroi"))
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let made = sroi_in(&[
+        "run",
+        "models/arts-for-health.yaml",
+        "--format",
+        "xlsx",
+        "--out",
+        "afh.xlsx",
+    ]);
+    assert_eq!(made.status.code(), Some(0));
+    let model = "models/musician-in-residence.yaml";
+    let input = "is one of the model's inputs";
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        (
+            "--receipt",
+            input,
+            vec!["sensitivity", model, "--receipt", model],
+        ),
+        (
+            "--receipt",
+            input,
+            vec![
+                "simulate",
+                model,
+                "--draws",
+                "10",
+                "--receipt",
+                "scripts/lib/wellbeing.rhai",
+            ],
+        ),
+        (
+            "--receipt",
+            input,
+            vec!["run", model, "--receipt", "models/proxies/uk.yaml"],
+        ),
+        (
+            "--out",
+            input,
+            vec![
+                "compare",
+                model,
+                "models/arts-for-health.yaml",
+                "--out",
+                "models/data/arts-for-health-attendance.csv",
+            ],
+        ),
+        (
+            "--out",
+            "is the workbook being imported",
+            vec!["import", "afh.xlsx", "--out", "./afh.xlsx"],
+        ),
+        (
+            "--out",
+            "is the register being exported",
+            vec![
+                "assets",
+                "export",
+                "small/registers/town.yaml",
+                "--format",
+                "geojson",
+                "--out",
+                "small/registers/../registers/town.yaml",
+            ],
+        ),
+    ];
+    for (option, what, args) in cases {
+        let before = tree(root);
+        let out = sroi_in(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("× {option} ")) && stderr.contains(what),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(tree(root) == before, "{args:?}: a file changed");
+    }
 }

@@ -17,7 +17,7 @@ fn explain(args: &[&str]) -> Value {
     serde_json::from_str(&out.stdout).unwrap()
 }
 
-/// SPEC section 4's worked check: Q 10, P 1,000, DW 20%, DS 0%, AT 25%, DO 10%, D 3,
+/// The format's worked check (docs/format.md, section 7): Q 10, P 1,000, DW 20%, DS 0%, AT 25%, DO 10%, D 3,
 /// r 3.5% end of year → impact 6,000; years 6,000 / 5,400 / 4,860; PV 15,221.50.
 #[test]
 fn each_outcome_gives_its_own_figures_with_their_origins() {
@@ -33,7 +33,7 @@ fn each_outcome_gives_its_own_figures_with_their_origins() {
     assert_eq!(f["proxy"]["origin"]["kind"], "inline_proxy");
     assert_eq!(
         f["proxy"]["source"],
-        "SPEC section 4 worked check (illustrative)"
+        "docs/format.md section 7 worked check (illustrative)"
     );
     for (name, value, percent, line) in [
         ("deadweight", "0.20", "20%", 26),

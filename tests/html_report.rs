@@ -329,7 +329,7 @@ fn model_text_is_escaped_and_output_is_deterministic() {
     assert!(!html.contains("<img") && !html.contains("<iframe") && !html.contains("<b>"));
     assert!(html.contains("Arts &amp; &lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
     assert!(html.contains("&lt;iframe&gt;"));
-    // SPEC's worked check: PV 15,221.50, ratio 3.0443; gross 10,000, after DW 8,000, impact 6,000.
+    // The format's worked check: PV 15,221.50, ratio 3.0443; gross 10,000, after DW 8,000, impact 6,000.
     for figure in [
         "£15,221.50",
         "3.04 : 1",

@@ -146,7 +146,7 @@ fn export_import_run_gives_the_same_figures_for_every_shipped_model() {
 }
 
 /// A Value Map typed by hand: other column order, extra columns, percentages typed as
-/// text or as fractions, no formulas at all. SPEC section 4's worked check.
+/// text or as fractions, no formulas at all. The format's worked check (docs/format.md, section 7).
 fn hand_made(path: &Path, deadweight: &str, stakeholder_id: &str) {
     let mut book = Workbook::new();
     let percent = Format::new().set_num_format("0%");
@@ -214,7 +214,7 @@ fn hand_made(path: &Path, deadweight: &str, stakeholder_id: &str) {
     outcomes.write_number(1, 2, 10).unwrap();
     outcomes.write_number(1, 3, 1000).unwrap();
     outcomes
-        .write_string(1, 4, "SPEC section 4 (illustrative)")
+        .write_string(1, 4, "docs/format.md section 7 (illustrative)")
         .unwrap();
     outcomes.write_number(1, 5, 3).unwrap();
     outcomes.write_string(1, 6, deadweight).unwrap();
@@ -240,7 +240,7 @@ fn a_workbook_laid_out_by_hand_imports() {
     ]);
     assert_eq!(import.code, 0, "{}", import.stderr);
     let v = run_json(model.to_str().unwrap());
-    // SPEC section 4's worked check, by hand.
+    // The format's worked check (docs/format.md, section 7), by hand.
     assert_eq!(v["model"]["kind"], "forecast");
     assert_eq!(v["investment"], "5000.00");
     assert_eq!(v["total_present_value"], "15221.50");

@@ -427,14 +427,14 @@ fn a_sensitivity_receipt_names_the_swing_a_changed_range_moved() {
     with_receipt(&["sensitivity", &model.to_string_lossy()], &receipt);
     let before = read_json(&receipt);
 
-    // Widen reduced-isolation's proxy range from [6000, 12000] to [6000, 13000]. The ratio
-    // is linear in a proxy, so the swing grows by 7000 / 6000; nothing else moves (the
-    // tipping point depends on the base only).
+    // Widen reduced-isolation's proxy range (2015 prices) from [5284.81, 10569.62] to
+    // [5284.81, 11569.62]. The ratio is linear in a proxy, so the swing grows with the width,
+    // by 6284.81 / 5284.81; nothing else moves (the tipping point depends on the base only).
     let text = std::fs::read_to_string(&model).unwrap();
-    assert_eq!(text.matches("proxy: [6000, 12000]").count(), 1);
+    assert_eq!(text.matches("proxy: [5284.81, 10569.62]").count(), 1);
     std::fs::write(
         &model,
-        text.replace("proxy: [6000, 12000]", "proxy: [6000, 13000]"),
+        text.replace("proxy: [5284.81, 10569.62]", "proxy: [5284.81, 11569.62]"),
     )
     .unwrap();
 
@@ -450,7 +450,10 @@ fn a_sensitivity_receipt_names_the_swing_a_changed_range_moved() {
         .unwrap_or_else(|| panic!("{}", out.stdout))
         .parse()
         .unwrap();
-    assert!((now - was * 7.0 / 6.0).abs() < 0.0002, "{was} -> {now}");
+    assert!(
+        (now - was * 6284.81 / 5284.81).abs() < 0.0002,
+        "{was} -> {now}"
+    );
     assert!(
         lines_starting(&out.stdout, "changed")
             .iter()

@@ -110,7 +110,7 @@ const MODEL: &str = "sroi: 1\nid: m\nname: M\ncurrency: GBP\nstakeholders: [{id:
 #[test]
 fn the_model_schema_covers_every_key_and_refuses_bad_ones() {
     assert!(check("model", MODEL).is_empty());
-    // Every optional key SPEC defines, written as an analyst would.
+    // Every optional key the format defines, written as an analyst would.
     let full = format!(
         "{MODEL}kind: forecast\nperiod: 2024/25\nproxies: uk\nscript: s.rhai\ndiscount_rate: 3.5%\n\
          discounting: start-of-year\nprice_year: 2024\ndeflator: ons-gdp-deflator\nparams: {{n: 3, k: '= n * 2'}}\n\

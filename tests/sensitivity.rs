@@ -91,7 +91,7 @@ struct Figures {
 }
 
 impl Figures {
-    /// SPEC §4 from the definition: Σ impact · (1 − DO)^k / 1.035^(first + k).
+    /// docs/format.md §7 from the definition: Σ impact · (1 − DO)^k / 1.035^(first + k).
     fn pv(&self) -> Decimal {
         let one = Decimal::ONE;
         let impact = self.q * self.p * (one - self.dw) * (one - self.ds) * (one - self.at);
@@ -297,7 +297,7 @@ fn every_tipping_point_gives_a_ratio_of_one_when_substituted() {
                     at(t),
                     Decimal::ONE,
                 );
-                // And its change is measured from base as SPEC says.
+                // And its change is measured from base as documented.
                 let change = row.tipping_change.unwrap();
                 match row.variable {
                     Variable::Quantity | Variable::Proxy => {
@@ -333,7 +333,7 @@ fn every_tipping_point_gives_a_ratio_of_one_when_substituted() {
 
 #[test]
 fn tipping_points_outside_the_domain_are_null() {
-    // SPEC's worked check: ratio 3.0443. At duration 1 or drop-off 100% the ratio is
+    // The format's worked check: ratio 3.0443. At duration 1 or drop-off 100% the ratio is
     // still 1.159, so neither can bring it to 1.
     let out = sroi(&[
         "sensitivity",
@@ -369,7 +369,7 @@ fn tipping_points_outside_the_domain_are_null() {
         v["base"],
         serde_json::json!({"ratio": "3.0443", "total_present_value": "15221.50", "investment": "5000.00"})
     );
-    // Rows as SPEC formats them.
+    // Rows as the report formats them.
     let q = row("quantity");
     assert_eq!(
         (q["base"].as_str(), q["low"].as_str(), q["high"].as_str()),

@@ -1,6 +1,6 @@
 //! `sroi watch` driven by real edits of every kind editors make. Each test waits on the
 //! output, never on a fixed sleep, so it passes on a loaded machine.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::io::Read;
@@ -89,6 +89,36 @@ impl Drop for Collected {
     }
 }
 
+/// A project: models/w.yaml with its script, table and proxy set (quantity 2, ratio 0.19).
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_project(root);
+    dir
+}
+
+fn write_project(root: &Path) {
+    fs::create_dir_all(root.join("models/data")).unwrap();
+    fs::create_dir_all(root.join("models/proxies")).unwrap();
+    fs::create_dir_all(root.join("scripts")).unwrap();
+    fs::write(root.join("models/w.yaml"), MODEL).unwrap();
+    fs::write(
+        root.join("models/data/survey.csv"),
+        "id,before,after\n1,40,45\n2,41,42\n3,30,36\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("scripts/w.rhai"),
+        "fn improved(rows) { rows.filter(|r| r.after - r.before >= 3).len() }\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("models/proxies/uk.yaml"),
+        "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  wellbeing: { value: 100, source: test }\n",
+    )
+    .unwrap();
+}
+
 struct Watch {
     process: Collected,
     dir: tempfile::TempDir,
@@ -96,33 +126,17 @@ struct Watch {
 
 impl Watch {
     fn start(extra: &[&str]) -> Watch {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        fs::create_dir_all(root.join("models/data")).unwrap();
-        fs::create_dir_all(root.join("models/proxies")).unwrap();
-        fs::create_dir_all(root.join("scripts")).unwrap();
-        fs::write(root.join("models/w.yaml"), MODEL).unwrap();
-        fs::write(
-            root.join("models/data/survey.csv"),
-            "id,before,after\n1,40,45\n2,41,42\n3,30,36\n",
-        )
-        .unwrap();
-        fs::write(
-            root.join("scripts/w.rhai"),
-            "fn improved(rows) { rows.filter(|r| r.after - r.before >= 3).len() }\n",
-        )
-        .unwrap();
-        fs::write(
-            root.join("models/proxies/uk.yaml"),
-            "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  wellbeing: { value: 100, source: test }\n",
-        )
-        .unwrap();
-        let mut args = vec!["watch", "models/w.yaml", "--format", "json"];
+        Watch::start_in(project(), "models/w.yaml", extra)
+    }
+
+    /// Watch `model` in a project already laid out in `dir`.
+    fn start_in(dir: tempfile::TempDir, model: &str, extra: &[&str]) -> Watch {
+        let mut args = vec!["watch", model, "--format", "json"];
         args.extend_from_slice(extra);
         let process = Collected::spawn(
             Command::new(env!("CARGO_BIN_EXE_sroi"))
                 .args(&args)
-                .current_dir(root)
+                .current_dir(dir.path())
                 .env("NO_COLOR", "1"),
         );
         let w = Watch { process, dir };
@@ -596,4 +610,212 @@ fn a_register_is_watched_and_its_rules_re_run_on_a_save() {
         assert!(started.elapsed() < PATIENCE, "{}", process.text());
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Run `sroi ARGS` in `root` and wait for it to end; a watch that does not stop by itself
+/// within the patience fails the test (it was not refused).
+fn finished(root: &Path, args: &[&str]) -> std::process::Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_sroi"))
+        .args(args)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = rx.recv_timeout(PATIENCE);
+    if output.is_err() {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
+    output
+        .unwrap_or_else(|_| {
+            panic!(
+                "`sroi {}` was still running after {PATIENCE:?}",
+                args.join(" ")
+            )
+        })
+        .unwrap()
+}
+
+/// Every file under `root`, with its bytes (links as `-> target`).
+fn snapshot(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut all = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let kind = fs::symlink_metadata(&path).unwrap().file_type();
+            if kind.is_symlink() {
+                let target = fs::read_link(&path).unwrap();
+                all.insert(path, format!("-> {}", target.display()).into_bytes());
+            } else if kind.is_dir() {
+                stack.push(path);
+            } else {
+                all.insert(path.clone(), fs::read(&path).unwrap());
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn out_naming_an_input_is_refused_before_anything_is_written() {
+    for out in [
+        "models/w.yaml",
+        "./models/data/../w.yaml",
+        "scripts/w.rhai",
+        "models/data/survey.csv",
+        "models/proxies/uk.yaml",
+        // A link to the model: writing would replace the link, and the next save
+        // through it would be the report.
+        "report.json",
+    ] {
+        let dir = project();
+        let root = dir.path();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("models/w.yaml", root.join("report.json")).unwrap();
+        let before = snapshot(root);
+        let output = finished(
+            root,
+            &["watch", "models/w.yaml", "--format", "json", "--out", out],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--out {out}: {stderr}");
+        assert!(
+            stderr.contains("is one of the model's inputs"),
+            "--out {out}: {stderr}"
+        );
+        assert!(
+            stderr.contains("choose another file"),
+            "--out {out}: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "--out {out}: no report printed");
+        assert_eq!(snapshot(root), before, "--out {out}: a file changed");
+    }
+}
+
+#[test]
+fn out_naming_a_model_that_does_not_exist_yet_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for out in ["later/./m.yaml", "later/sub/../m.yaml", "./later/m.yaml"] {
+        let output = finished(
+            root,
+            &["watch", "later/m.yaml", "--format", "json", "--out", out],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--out {out}: {stderr}");
+        assert!(
+            stderr.contains("is one of the model's inputs"),
+            "--out {out}: {stderr}"
+        );
+        assert!(!root.join("later").exists(), "--out {out}: nothing written");
+    }
+}
+
+#[test]
+fn run_out_naming_an_input_is_refused_too() {
+    for out in ["models/w.yaml", "scripts/w.rhai", "models/data/survey.csv"] {
+        let dir = project();
+        let root = dir.path();
+        let before = snapshot(root);
+        let output = finished(root, &["run", "models/w.yaml", "--out", out]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--out {out}: {stderr}");
+        assert!(
+            stderr.contains("is one of the model's inputs"),
+            "--out {out}: {stderr}"
+        );
+        assert_eq!(snapshot(root), before, "--out {out}: a file changed");
+    }
+    // Another file is written as before.
+    let dir = project();
+    let output = finished(
+        dir.path(),
+        &[
+            "run",
+            "models/w.yaml",
+            "--format",
+            "json",
+            "--out",
+            "report.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let written = fs::read_to_string(dir.path().join("report.json")).unwrap();
+    assert!(written.contains("\"quantity\": \"2\""), "{written}");
+}
+
+#[test]
+fn the_model_is_found_again_after_its_folder_is_deleted_and_recreated() {
+    let w = Watch::start(&[]);
+    fs::remove_dir_all(w.path("models")).unwrap();
+    let gone = w.wait_for_evaluation(2);
+    assert!(
+        gone.contains("cannot read the model: no such file"),
+        "{gone}"
+    );
+    // The folder comes back (a checkout, an undo, a sync), then its files.
+    fs::create_dir_all(w.path("models/data")).unwrap();
+    fs::create_dir_all(w.path("models/proxies")).unwrap();
+    write_project(w.dir.path());
+    w.write("models/w.yaml", &w.model_with_quantity("6"));
+    w.process.wait_for("\"quantity\": \"6\"");
+    // And it is followed from then on.
+    let shown = w.evaluation_count();
+    w.write("models/w.yaml", &w.model_with_quantity("9"));
+    let next = w.wait_for_evaluation(shown + 1);
+    assert_eq!(quantity(&next), "9", "{next}");
+}
+
+#[cfg(unix)]
+#[test]
+fn edits_through_a_symlinked_model_are_followed() {
+    let dir = project();
+    let root = dir.path();
+    // The model lives elsewhere (a synced folder, say); the project holds a link to it.
+    fs::create_dir_all(root.join("elsewhere")).unwrap();
+    fs::rename(root.join("models/w.yaml"), root.join("elsewhere/w.yaml")).unwrap();
+    std::os::unix::fs::symlink(root.join("elsewhere/w.yaml"), root.join("models/w.yaml")).unwrap();
+    let w = Watch::start_in(dir, "models/w.yaml", &[]);
+    assert_eq!(quantity(&w.wait_for_evaluation(1)), "2");
+    w.write("elsewhere/w.yaml", &w.model_with_quantity("7"));
+    assert_eq!(quantity(&w.wait_for_evaluation(2)), "7");
+    // Pointing the link at another file is followed too.
+    w.write("elsewhere/v.yaml", &w.model_with_quantity("5"));
+    fs::remove_file(w.path("models/w.yaml")).unwrap();
+    std::os::unix::fs::symlink(w.path("elsewhere/v.yaml"), w.path("models/w.yaml")).unwrap();
+    w.process.wait_for("\"quantity\": \"5\"");
+    let shown = w.evaluation_count();
+    w.write("elsewhere/v.yaml", &w.model_with_quantity("4"));
+    assert_eq!(quantity(&w.wait_for_evaluation(shown + 1)), "4");
+}
+
+#[test]
+fn a_model_edited_to_read_the_out_file_is_evaluated_but_the_file_is_not_written() {
+    let w = Watch::start(&["--out", "models/data/other.csv"]);
+    assert!(w.path("models/data/other.csv").exists());
+    // The user turns the report file into a table, and points the model at it.
+    let table = "id,before,after\n1,1,9\n2,1,9\n3,1,9\n4,1,9\n";
+    w.write("models/data/other.csv", table);
+    w.write(
+        "models/w.yaml",
+        &MODEL.replace("data/survey.csv", "data/other.csv"),
+    );
+    let section = w.wait_for_evaluation(2);
+    assert_eq!(quantity(&section), "4", "{section}");
+    assert!(
+        section.contains("not written to models/data/other.csv: it is one of the model's inputs"),
+        "{section}"
+    );
+    assert_eq!(
+        fs::read_to_string(w.path("models/data/other.csv")).unwrap(),
+        table
+    );
 }

@@ -302,7 +302,7 @@ fn libreoffice_recalculates_the_formulas_to_sroi_figures_after_an_edit() {
         );
     }
 
-    // SPEC section 4's worked check, by hand: PV 15,221.50, investment 5,000, ratio 3.0443.
+    // The format's worked check (docs/format.md, section 7), by hand: PV 15,221.50, investment 5,000, ratio 3.0443.
     let s = summary(&done[0]);
     assert_eq!(
         format!("{:.2}", float(&s["Total present value"])),

@@ -3,7 +3,7 @@
 //! The base is exact: the model under the `--set` scenario, with every degenerate
 //! distribution (a = b, sd = 0) folded in as an exact override. Only figures with a real
 //! spread are drawn. Drawn figures are outcome variables and input values, which no rule
-//! reads, so a draw never re-runs a rule: it re-applies SPEC §4 in f64 to the base
+//! reads, so a draw never re-runs a rule: it re-applies docs/format.md §7 in f64 to the base
 //! figures with the drawn ones substituted.
 //!
 //! Determinism: draw i's random numbers come from ChaCha8 seeded from the seed, on stream

@@ -1,5 +1,5 @@
 //! The known columns of an asset table, checked: required `id`, `name`, `category`;
-//! `type`, `status`, `latitude` and `longitude` with the values SPEC allows. Every
+//! `type`, `status`, `latitude` and `longitude` with the values the format allows. Every
 //! other column is kept as written.
 
 use std::collections::BTreeMap;

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
-use crate::source::{Confinement, Loader, confine, dir_of};
+use crate::project::roots::{Owner, Roots};
+use crate::source::{Confinement, Loader, dir_of};
 
 /// A table named in the register: the resolved file and, for xlsx and GeoPackage, the
 /// sheet or layer after `#`.
@@ -21,81 +22,72 @@ pub struct TableTarget {
 }
 
 /// Resolves paths written in the register, relative to its folder and confined to the
-/// project: the folder that holds the register's folder.
+/// project: the folder that holds the register's folder, widened by `--allow-path`.
 pub struct Resolver {
     loader: Arc<dyn Loader>,
     dir: PathBuf,
-    project: Option<PathBuf>,
+    roots: Roots,
     file: Arc<SourceFile>,
 }
 
 impl Resolver {
-    pub fn new(loader: Arc<dyn Loader>, register: &Path, file: &Arc<SourceFile>) -> Self {
-        let dir = dir_of(register);
-        let base = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir.clone()
-        };
-        let project = loader
-            .canonicalize(&base)
-            .ok()
-            .map(|d| d.parent().map_or(d.clone(), Path::to_path_buf));
+    pub fn new(
+        loader: Arc<dyn Loader>,
+        register: &Path,
+        file: &Arc<SourceFile>,
+        allowed: &[PathBuf],
+    ) -> Self {
+        let roots = Roots::of(loader.as_ref(), register, Owner::Register, allowed);
         Resolver {
             loader,
-            dir,
-            project,
+            dir: dir_of(register),
+            roots,
             file: Arc::clone(file),
         }
     }
 
     /// The path, if it names an existing file inside the project; otherwise why not.
     /// (Reading it refuses anything but a regular file.)
-    fn check(&self, written: &str) -> Result<PathBuf, String> {
-        let roots: Vec<PathBuf> = self.project.iter().cloned().collect();
-        let base = if self.dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            self.dir.as_path()
-        };
-        if roots.is_empty() {
-            // The register's own folder could not be resolved: nothing to confine to.
-            let path = self.dir.join(written);
-            return match self.loader.canonicalize(&path) {
-                Ok(_) => Ok(path),
-                Err(_) => Err(self.missing(&path)),
-            };
-        }
-        confine(self.loader.as_ref(), &roots, base, Path::new(written))
+    fn check(&self, written: &str) -> Result<PathBuf, Confinement> {
+        self.roots
+            .check(self.loader.as_ref(), &self.dir, Path::new(written))
             .map(|_| self.dir.join(written))
-            .map_err(|why| match why {
-            Confinement::Outside => "resolves outside the project (the folder holding the register's folder), so sroi will not read it".to_owned(),
-            Confinement::Missing => self.missing(&self.dir.join(written)),
+    }
+
+    /// The project the register's paths are confined to.
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
+    /// For a `model` cell: `Ok` or why not (to follow the cell as written).
+    pub fn existing(&self, written: &str) -> Result<PathBuf, String> {
+        self.check(written).map_err(|why| match why {
+            Confinement::Missing => format!(
+                "does not exist (looked for {})",
+                crate::diagnostic::display_path(&self.dir.join(written))
+            ),
+            Confinement::Outside => self.roots.outside(),
         })
     }
 
-    fn missing(&self, path: &Path) -> String {
-        format!(
-            "does not exist (looked for {})",
-            crate::diagnostic::display_path(path)
-        )
-    }
-
-    /// For a `model` cell: `Ok` or why not.
-    pub fn existing(&self, written: &str) -> Result<PathBuf, String> {
-        self.check(written)
-    }
-
-    pub fn resolve(&self, written: &str, span: Span) -> Result<PathBuf, Diagnostic> {
-        self.check(written).map_err(|why| {
-            Diagnostic::error(format!("`{written}` {why}"))
-                .at(&self.file, span)
-                .help("paths are relative to the register's folder and must stay inside the project (the folder holding the register's folder)")
+    /// `what` names the key it is written under, for the refusal.
+    pub fn resolve(&self, written: &str, span: Span, what: &str) -> Result<PathBuf, Diagnostic> {
+        self.check(written).map_err(|why| match why {
+            Confinement::Outside => self
+                .roots
+                .refusal(written, what)
+                .at(&self.file, span),
+            Confinement::Missing => Diagnostic::error(format!(
+                "`{written}` does not exist (looked for {})",
+                crate::diagnostic::display_path(&self.dir.join(written))
+            ))
+            .at(&self.file, span)
+            .help("paths are relative to the register's folder and must stay inside the project (the folder holding the register's folder)"),
         })
     }
 
     /// `data/assets.csv`, `data/assets.xlsx#Sheet1` or `data/assets.gpkg#assets`.
-    pub fn table(&self, written: &str, span: Span) -> Result<TableTarget, Diagnostic> {
+    pub fn table(&self, written: &str, span: Span, what: &str) -> Result<TableTarget, Diagnostic> {
         // Only workbooks and GeoPackages have parts; a CSV name may itself contain `#`.
         let has_parts = |f: &str| {
             let f = f.to_ascii_lowercase();
@@ -107,7 +99,7 @@ impl Resolver {
             Some((f, p)) if !p.is_empty() && has_parts(f) => (f, Some(p.to_owned())),
             _ => (written, None),
         };
-        let path = self.resolve(file_part, span)?;
+        let path = self.resolve(file_part, span, what)?;
         Ok(TableTarget {
             path,
             part,

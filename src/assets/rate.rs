@@ -17,10 +17,12 @@ pub fn load_mapped(
     files: &mut dyn Files,
     path: &Path,
     set: &[(String, String)],
+    allow_paths: &[std::path::PathBuf],
 ) -> Result<(Mapped, Diagnostics), Diagnostics> {
     let options = LoadOptions {
         set: set.to_vec(),
         skip_rules: false,
+        allow_paths: allow_paths.to_vec(),
     };
     let (register, warnings) = register::load(files, path, &options)?;
     let ratings = rate(&register)?;

@@ -28,6 +28,8 @@ pub struct LoadOptions {
     pub set: Vec<(String, String)>,
     /// Read only the cells, without compiling or running the rules (`diff` needs no more).
     pub skip_rules: bool,
+    /// `--allow-path DIR`: folders the register's paths may reach besides its project.
+    pub allow_paths: Vec<PathBuf>,
 }
 
 /// A loaded, checked register.
@@ -121,13 +123,18 @@ fn load_checked(
     let Some(fields) = fields else {
         return Err(out);
     };
-    let resolver = Resolver::new(files.loader(), path, &file);
+    let resolver = Resolver::new(files.loader(), path, &file, &options.allow_paths);
     let mut used = vec![path.to_path_buf()];
 
-    let raw = fields
-        .assets
-        .as_ref()
-        .and_then(|(w, span)| read_table(files, &resolver, w, *span, &mut used, &mut out));
+    let raw = fields.assets.as_ref().and_then(|(w, span)| {
+        read_table(
+            files,
+            &resolver,
+            (w, *span, "`assets`"),
+            &mut used,
+            &mut out,
+        )
+    });
     let (columns, assets) = match raw {
         Some(raw) => {
             let columns = raw.columns.clone();
@@ -155,14 +162,20 @@ fn load_checked(
     }
 
     let survey: Option<RawTable> = fields.survey.as_ref().and_then(|(w, span)| {
-        let t = read_table(files, &resolver, w, *span, &mut used, &mut out)?;
+        let t = read_table(
+            files,
+            &resolver,
+            (w, *span, "`survey`"),
+            &mut used,
+            &mut out,
+        )?;
         check_survey(&t, &assets, *span, &file, &mut out);
         Some(t)
     });
 
     let params = apply_set(&fields.params, &options.set, &mut out);
     let baseline = match &fields.baseline {
-        Some((written, span)) => match resolver.resolve(written, *span) {
+        Some((written, span)) => match resolver.resolve(written, *span, "`baseline`") {
             Ok(p) => Some((p, *span)),
             Err(d) => {
                 out.push(d);
@@ -172,7 +185,19 @@ fn load_checked(
         None => None,
     };
     let script = match &fields.script {
-        Some((written, span)) => match resolver.resolve(written, *span) {
+        // A `.env` or CSV compiled as a script would be quoted in the syntax error.
+        Some((written, span))
+            if !crate::project::roots::has_extension(Path::new(written), &["rhai"]) =>
+        {
+            out.push(crate::project::roots::not_a(
+                written,
+                "the rules script",
+                "a Rhai script (.rhai)",
+                (&file, *span),
+            ));
+            None
+        }
+        Some((written, span)) => match resolver.resolve(written, *span, "`script`") {
             Ok(p) => Some(p),
             Err(d) => {
                 out.push(d);
@@ -189,6 +214,7 @@ fn load_checked(
             used.push(script.clone());
             let setup = rules::Setup {
                 script: &script,
+                project: resolver.roots(),
                 themes: &fields.themes,
                 params,
                 survey: survey.as_ref(),
@@ -226,13 +252,12 @@ fn load_checked(
 fn read_table(
     files: &mut dyn Files,
     resolver: &Resolver,
-    written: &str,
-    span: Span,
+    (written, span, what): (&str, Span, &str),
     used: &mut Vec<PathBuf>,
     out: &mut Diagnostics,
 ) -> Option<RawTable> {
     let target = resolver
-        .table(written, span)
+        .table(written, span, what)
         .map_err(|d| out.push(d))
         .ok()?;
     used.push(target.path.clone());

@@ -50,6 +50,9 @@ pub struct Options {
     /// `--set NAME=VALUE` for register params.
     pub set: Vec<(String, String)>,
     pub format: Format,
+    /// `--allow-path DIR`: folders the register's paths (and its linked models') may
+    /// reach besides their projects.
+    pub allow_paths: Vec<PathBuf>,
 }
 
 /// Run one command and return its report, or every problem found.
@@ -70,10 +73,10 @@ pub fn run_report_with_warnings(
     options: &Options,
 ) -> Result<(String, Diagnostics), Diagnostics> {
     if let Command::Diff { old } = command {
-        let (old, new, warnings) = diff_waves(files, path, old.as_deref())?;
+        let (old, new, warnings) = diff_waves(files, path, old.as_deref(), &options.allow_paths)?;
         return Ok((views::diff_report(&old, &new, options.format), warnings));
     }
-    let (mapped, mut warnings) = load_mapped(files, path, &options.set)?;
+    let (mapped, mut warnings) = load_mapped(files, path, &options.set, &options.allow_paths)?;
     let text = match command {
         Command::Check => {
             if let Some((baseline, _)) = &mapped.register.baseline {
@@ -83,6 +86,7 @@ pub fn run_report_with_warnings(
                     &LoadOptions {
                         set: Vec::new(),
                         skip_rules: true,
+                        allow_paths: options.allow_paths.clone(),
                     },
                 )?;
                 warnings.extend(w);
@@ -92,7 +96,7 @@ pub fn run_report_with_warnings(
         Command::List(filter) => views::list_report(&mapped, filter, options.format)?,
         Command::Summary => views::summary_report(&mapped, options.format),
         Command::Select { top } => {
-            let selected = select::select(&mapped, *top, files)?;
+            let selected = select::select(&mapped, *top, files, &options.allow_paths)?;
             views::select_report(&mapped, &selected, options.format)
         }
         Command::Diff { .. } => String::new(),
@@ -104,10 +108,12 @@ fn diff_waves(
     files: &mut dyn Files,
     path: &Path,
     old: Option<&Path>,
+    allow_paths: &[PathBuf],
 ) -> Result<(Register, Register, Diagnostics), Diagnostics> {
     let cells_only = LoadOptions {
         set: Vec::new(),
         skip_rules: true,
+        allow_paths: allow_paths.to_vec(),
     };
     let (new, mut warnings) = register::load(files, path, &cells_only)?;
     let old_path = match old {
@@ -145,9 +151,9 @@ pub fn export(
     path: &Path,
     kind: Export,
     out: Option<&Path>,
-    set: &[(String, String)],
+    options: &Options,
 ) -> Result<(Option<String>, Diagnostics), Diagnostics> {
-    let (mapped, warnings) = load_mapped(files, path, set)?;
+    let (mapped, warnings) = load_mapped(files, path, &options.set, &options.allow_paths)?;
     let all: Vec<usize> = (0..mapped.register.assets.len()).collect();
     match kind {
         Export::Geojson => Ok((Some(geojson::render(&mapped, &all)), warnings)),

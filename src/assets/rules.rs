@@ -22,12 +22,14 @@ use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::script::bindings::{self, Bindings};
 use crate::script::engine::{self, HostState, Limits};
 use crate::script::errors::{self, ErrorContext};
-use crate::script::imports::{ScriptsResolver, Sources, scripts_root};
+use crate::script::imports::{ScriptsResolver, Sources, project_scripts_root};
 use crate::source::{Files, unreadable};
 
 /// What the rules are built from.
 pub struct Setup<'a> {
     pub script: &'a Path,
+    /// The register's project: a `scripts` folder above it is not its scripts tree.
+    pub project: &'a crate::project::roots::Roots,
     pub themes: &'a [(String, String)],
     pub params: BTreeMap<String, Decimal>,
     pub survey: Option<&'a RawTable>,
@@ -108,7 +110,7 @@ pub fn compile(files: &mut dyn Files, setup: &Setup<'_>) -> Result<Rules, Diagno
     })?;
     let limits = Limits::default();
     let sources: Sources = Arc::new(Mutex::new(BTreeMap::new()));
-    let root = scripts_root(setup.script);
+    let root = project_scripts_root(files.loader().as_ref(), setup.script, setup.project);
     let state = Arc::new(HostState::default());
     let resolver = ScriptsResolver::new(
         files.loader(),

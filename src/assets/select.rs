@@ -47,6 +47,7 @@ pub fn select<'a>(
     mapped: &'a Mapped,
     top: usize,
     files: &mut dyn Files,
+    allow_paths: &[PathBuf],
 ) -> Result<Vec<Selected<'a>>, Diagnostics> {
     let register = &mapped.register;
     let mut ratios: BTreeMap<PathBuf, Option<Decimal>> = BTreeMap::new();
@@ -60,7 +61,7 @@ pub fn select<'a>(
             Some(written) => {
                 let path = dir_of(&register.path).join(written);
                 if !ratios.contains_key(&path) {
-                    match model_ratio(files, &path) {
+                    match model_ratio(files, &path, allow_paths) {
                         Ok(r) => {
                             ratios.insert(path.clone(), r);
                         }
@@ -97,11 +98,17 @@ pub fn select<'a>(
     Ok(selected)
 }
 
+/// A linked model's ratio; its own paths are confined to its own project.
 fn model_ratio(
     files: &mut dyn Files,
     path: &std::path::Path,
+    allow_paths: &[PathBuf],
 ) -> Result<Option<Decimal>, Diagnostics> {
-    let (project, _) = crate::project::load(files, path, &crate::project::LoadOptions::default())?;
+    let options = crate::project::LoadOptions {
+        allow_paths: allow_paths.to_vec(),
+        ..crate::project::LoadOptions::default()
+    };
+    let (project, _) = crate::project::load(files, path, &options)?;
     let evaluation = crate::evaluate::evaluate(&project)?;
     Ok(evaluation.ratio)
 }

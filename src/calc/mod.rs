@@ -1,4 +1,4 @@
-//! The SROI arithmetic of SPEC section 4. Pure: no I/O, no clock, no rounding.
+//! The SROI arithmetic of docs/format.md section 7. Pure: no I/O, no clock, no rounding.
 //!
 //! Every operation is checked; an overflow is an error naming the figure, never a panic.
 #![warn(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
@@ -31,7 +31,7 @@ pub struct OutcomeFigures {
     pub drop_off: Decimal,
     /// Whole years the outcome lasts, at least 1.
     pub duration: u32,
-    /// SPEC's s: 0 when the outcome starts during the activity, 1 when after.
+    /// The calculation's s: 0 when the outcome starts during the activity, 1 when after.
     pub offset: u32,
     /// Index of the stakeholder who experiences the outcome.
     pub stakeholder: usize,
@@ -84,7 +84,7 @@ pub struct Results {
     pub factors: Vec<Decimal>,
     pub outcomes: Vec<OutcomeValue>,
     pub stakeholders: Vec<StakeholderValue>,
-    /// I: the present value of every input (SPEC section 7).
+    /// I: the present value of every input (docs/years-and-prices.md).
     pub investment: Decimal,
     /// Σ input values as written, undiscounted.
     pub investment_face_value: Decimal,

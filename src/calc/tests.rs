@@ -37,7 +37,7 @@ fn end_of_year(rate: &str) -> Settings {
     }
 }
 
-/// SPEC section 4's worked check, to the penny.
+/// The format's worked check (docs/format.md, section 7), to the penny.
 #[test]
 fn spec_worked_check() {
     let r = evaluate(

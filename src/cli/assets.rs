@@ -80,6 +80,20 @@ pub struct Register {
     /// Override a register `params` entry for this run.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
     pub set: Vec<(String, String)>,
+    /// Let paths written in the register (and its linked models) reach DIR too, besides
+    /// the project (the folder holding the register's folder). Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
+}
+
+impl Register {
+    fn options(&self, format: Format) -> Options {
+        Options {
+            set: self.set.clone(),
+            format,
+            allow_paths: self.allow_path.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +153,9 @@ pub enum AssetsCommand {
         /// Report format.
         #[arg(long, value_enum, default_value_t)]
         format: TextFormat,
+        /// Let paths written in the registers reach DIR too. Repeatable.
+        #[arg(long = "allow-path", value_name = "DIR")]
+        allow_path: Vec<PathBuf>,
     },
     /// Write the assets as GeoJSON, Open Referral UK JSON or a GeoPackage.
     Export {
@@ -173,6 +190,16 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 );
                 return 2;
             }
+            // The register itself, before anything is read (a GeoPackage is written while
+            // exporting).
+            if let Some(code) = super::output::refuse_overwrite(
+                &[("--out", out.as_deref())],
+                std::slice::from_ref(&register.register),
+                "the register being exported",
+                io,
+            ) {
+                return code;
+            }
             let kind = match format {
                 ExportFormat::Geojson => Export::Geojson,
                 ExportFormat::Oruk => Export::Oruk,
@@ -183,7 +210,7 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 &register.register,
                 kind,
                 out.as_deref(),
-                &register.set,
+                &register.options(Format::Table),
             ) {
                 Ok((text, warnings)) => {
                     io.report(&warnings);
@@ -211,10 +238,7 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
         AssetsCommand::Check { register, format } => (
             register.register.clone(),
             Command::Check,
-            Options {
-                set: register.set.clone(),
-                format: (*format).into(),
-            },
+            register.options((*format).into()),
         ),
         AssetsCommand::List {
             register,
@@ -229,18 +253,12 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 ward: ward.clone(),
                 category: category.clone(),
             }),
-            Options {
-                set: register.set.clone(),
-                format: (*format).into(),
-            },
+            register.options((*format).into()),
         ),
         AssetsCommand::Summary { register, format } => (
             register.register.clone(),
             Command::Summary,
-            Options {
-                set: register.set.clone(),
-                format: (*format).into(),
-            },
+            register.options((*format).into()),
         ),
         AssetsCommand::Select {
             register,
@@ -249,15 +267,13 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
         } => (
             register.register.clone(),
             Command::Select { top: *top },
-            Options {
-                set: register.set.clone(),
-                format: (*format).into(),
-            },
+            register.options((*format).into()),
         ),
         AssetsCommand::Diff {
             first,
             second,
             format,
+            allow_path,
         } => match second {
             Some(new) => (
                 new.clone(),
@@ -267,6 +283,7 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 Options {
                     set: Vec::new(),
                     format: (*format).into(),
+                    allow_paths: allow_path.clone(),
                 },
             ),
             None => (
@@ -275,6 +292,7 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 Options {
                     set: Vec::new(),
                     format: (*format).into(),
+                    allow_paths: allow_path.clone(),
                 },
             ),
         },

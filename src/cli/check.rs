@@ -9,6 +9,7 @@ use super::{CheckArgs, CheckFormat, EXIT_INVALID, Io};
 use crate::diagnostic::{Diagnostics, display_path, plural};
 use crate::evaluate;
 use crate::model::yaml::Value;
+use crate::project::roots::{Owner, Roots};
 use crate::project::{self, LoadCache, SharedCache};
 use crate::proxy::{self, load::Referrer};
 use crate::source::{DiskFiles, Files, unreadable};
@@ -76,7 +77,7 @@ pub fn check(args: &CheckArgs, io: &mut Io<'_>) -> i32 {
         .map(|path| {
             let mut files = DiskFiles::default();
             match kind_of(&mut files, path) {
-                FileKind::ProxySet => check_set(&mut files, path),
+                FileKind::ProxySet => check_set(&mut files, path, args),
                 FileKind::Register => check_register(&mut files, path, args),
                 FileKind::Deflator => check_deflator(&mut files, path),
                 FileKind::Model => check_model(&mut files, path, args, &shared),
@@ -159,13 +160,20 @@ fn check_register(
     use crate::assets::report::{Command, Options, run_report_with_warnings};
     let options = Options {
         set: args.options.set.clone(),
+        allow_paths: args.options.allow_path.clone(),
         ..Options::default()
     };
     let (_, warnings) = run_report_with_warnings(files, path, &Command::Check, &options)?;
     Ok(("asset register".to_owned(), warnings))
 }
 
-fn check_set(files: &mut DiskFiles, path: &Path) -> Result<(String, Diagnostics), Diagnostics> {
+/// A proxy set named on the command line: its `extends` stay inside its own folder (and
+/// any `--allow-path`), as for `--proxies PATH`.
+fn check_set(
+    files: &mut DiskFiles,
+    path: &Path,
+    args: &CheckArgs,
+) -> Result<(String, Diagnostics), Diagnostics> {
     let label = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -174,6 +182,12 @@ fn check_set(files: &mut DiskFiles, path: &Path) -> Result<(String, Diagnostics)
     if let Err(e) = files.read(path) {
         return Err(unreadable(path, "the proxy set", &e).into());
     }
+    let roots = Roots::of(
+        files.loader().as_ref(),
+        path,
+        Owner::CommandLineSet,
+        &args.options.allow_path,
+    );
     let set = proxy::load_set(
         files,
         path,
@@ -182,6 +196,7 @@ fn check_set(files: &mut DiskFiles, path: &Path) -> Result<(String, Diagnostics)
             file: None,
             span: None,
         },
+        &roots,
     )?;
     Ok((
         format!(

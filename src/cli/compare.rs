@@ -20,6 +20,9 @@ pub struct CompareArgs {
     /// Override a `params` entry for every side.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = super::parse_set)]
     pub set: Vec<(String, String)>,
+    /// Let paths written in the models and their proxy sets reach DIR too. Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
     #[command(flatten)]
     pub limits: super::limits::LimitOptions,
     /// Report format.
@@ -40,6 +43,7 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
             .collect()
     };
     let mut sides = Vec::new();
+    let mut inputs = Vec::new();
     let mut failed = false;
     // Every side is evaluated, so every problem is reported in one run.
     for model in &args.models {
@@ -47,16 +51,28 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
             let options = ModelOptions {
                 proxies: set.clone(),
                 set: args.set.clone(),
+                allow_path: args.allow_path.clone(),
                 limits: args.limits.clone(),
             };
-            match super::load_and_evaluate(model, &options, io) {
+            let mut files = crate::source::DiskFiles::default();
+            match super::load_and_evaluate_with(&mut files, model, &options, io) {
                 Some((_, evaluation)) => sides.push(evaluation),
                 None => failed = true,
             }
+            inputs.extend(files.used());
+            inputs.push(model.clone());
         }
     }
     if failed {
         return EXIT_INVALID;
+    }
+    if let Some(code) = super::output::refuse_overwrite(
+        &[("--out", args.out.as_deref())],
+        &inputs,
+        crate::overwrite::MODEL_INPUT,
+        io,
+    ) {
+        return code;
     }
     let comparison = report::compare::compare(sides);
     let text = report::compare::render(&comparison, args.format);

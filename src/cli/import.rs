@@ -17,6 +17,14 @@ pub struct ImportArgs {
 }
 
 pub fn import(args: &ImportArgs, io: &mut Io<'_>) -> i32 {
+    if let Some(code) = super::output::refuse_overwrite(
+        &[("--out", args.out.as_deref())],
+        std::slice::from_ref(&args.workbook),
+        "the workbook being imported",
+        io,
+    ) {
+        return code;
+    }
     let yaml = match crate::report::import::import(&args.workbook) {
         Ok(yaml) => yaml,
         Err(problems) => {

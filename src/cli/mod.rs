@@ -1,4 +1,4 @@
-//! The command line (SPEC section 6). `main` only calls `run`.
+//! The command line (docs/format.md). `main` only calls `run`.
 
 mod assets;
 mod batch;
@@ -136,6 +136,10 @@ pub struct ModelOptions {
     pub proxies: Option<String>,
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set, help = help::SET)]
     pub set: Vec<(String, String)>,
+    /// Let paths written in the model, its proxy sets and deflator reach DIR too, besides
+    /// the project (the folder holding the model's folder). Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
     #[command(flatten)]
     pub limits: limits::LimitOptions,
 }
@@ -193,6 +197,7 @@ impl ModelOptions {
         LoadOptions {
             proxies: self.proxies.clone(),
             overrides: self.overrides(),
+            allow_paths: self.allow_path.clone(),
             limits: self.limits.limits(),
         }
     }
@@ -338,6 +343,9 @@ fn run_model(args: &RunArgs, argv: &[std::ffi::OsString], io: &mut Io<'_>) -> i3
     let mut files = DiskFiles::default();
     match load_and_evaluate_with(&mut files, &args.model, &args.options, io) {
         Some((_, evaluation)) => {
+            if let Some(code) = output::check_overwrite(args, &files.used(), io) {
+                return code;
+            }
             if let Some(path) = &args.receipt
                 && let Err(code) = verify::write_run_receipt(path, argv, &files, &evaluation, io)
             {

@@ -1,13 +1,14 @@
 //! Where `sroi run` puts its report: standard output, or with `--out FILE` a file
 //! written whole (a temporary file beside it, then a rename). A workbook needs `--out`.
 
+use std::path::{Path, PathBuf};
+
 use super::{EXIT_INVALID, Io, RunArgs};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluate::Evaluation;
 use crate::report::{self, Format};
 
-/// Exit status of a bad command line.
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::console::EXIT_USAGE;
 
 /// `run --format`: every report format, plus the Value Map workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -45,6 +46,45 @@ pub fn check_usage(args: &RunArgs, io: &mut Io<'_>) -> Option<i32> {
         return Some(EXIT_USAGE);
     }
     None
+}
+
+/// `--out` or `--receipt` naming a file the model read (the model, its script, a table, a
+/// proxy set): a command-line problem, refused before anything is written (exit 2).
+pub fn check_overwrite(args: &RunArgs, used: &[PathBuf], io: &mut Io<'_>) -> Option<i32> {
+    let mut inputs = used.to_vec();
+    inputs.push(args.model.clone());
+    refuse_overwrite(
+        &[
+            ("--out", args.out.as_deref()),
+            ("--receipt", args.receipt.as_deref()),
+        ],
+        &inputs,
+        crate::overwrite::MODEL_INPUT,
+        io,
+    )
+}
+
+/// Any of `outputs` (option name, path given) that names one of `inputs` (described as
+/// `what`) is reported, and the command stops with exit 2 before writing anything.
+pub fn refuse_overwrite(
+    outputs: &[(&str, Option<&Path>)],
+    inputs: &[PathBuf],
+    what: &str,
+    io: &mut Io<'_>,
+) -> Option<i32> {
+    let refusals: Vec<Diagnostic> = outputs
+        .iter()
+        .filter_map(|(option, path)| {
+            let path = (*path)?;
+            let input = crate::overwrite::input_named_by(path, inputs)?;
+            Some(crate::overwrite::refusal(option, path, input, what))
+        })
+        .collect();
+    if refusals.is_empty() {
+        return None;
+    }
+    io.report(&Diagnostics(refusals));
+    Some(EXIT_USAGE)
 }
 
 /// Print or write the report of a good evaluation.

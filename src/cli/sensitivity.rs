@@ -83,6 +83,16 @@ pub fn run(args: &SensitivityArgs, argv: &[OsString], io: &mut Io<'_>) -> i32 {
     };
     match analyse(&project, base, args) {
         Ok(report) => {
+            let mut inputs = files.used();
+            inputs.push(args.model.clone());
+            if let Some(code) = super::output::refuse_overwrite(
+                &[("--receipt", args.receipt.as_deref())],
+                &inputs,
+                crate::overwrite::MODEL_INPUT,
+                io,
+            ) {
+                return code;
+            }
             if let Some(path) = &args.receipt
                 && let Err(code) = verify::write_receipt(path, argv, io, |arguments, dir| {
                     let figures = receipt::sensitivity_headline(&report);

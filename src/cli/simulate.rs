@@ -103,6 +103,16 @@ pub fn run(args: &SimulateArgs, argv: &[OsString], io: &mut Io<'_>) -> i32 {
     }
     match result {
         Ok(report) => {
+            let mut inputs = files.used();
+            inputs.push(args.model.clone());
+            if let Some(code) = super::output::refuse_overwrite(
+                &[("--receipt", args.receipt.as_deref())],
+                &inputs,
+                crate::overwrite::MODEL_INPUT,
+                io,
+            ) {
+                return code;
+            }
             if let Some(path) = &args.receipt
                 && let Err(code) = verify::write_receipt(path, argv, io, |arguments, dir| {
                     let figures = receipt::simulation_headline(&report);

@@ -94,6 +94,9 @@ fn from_dir(dir: &Path, model: &mut PathBuf, options: &mut ModelOptions) {
     {
         options.proxies = Some(dir.join(path).to_string_lossy().into_owned());
     }
+    for allowed in &mut options.allow_path {
+        *allowed = dir.join(&*allowed);
+    }
 }
 
 /// Load the model for a re-run and build its `--set` scenario, recording what is read.

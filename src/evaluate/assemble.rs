@@ -317,7 +317,7 @@ fn warnings(
     out
 }
 
-/// SPEC section 8's warning for the proxies the outcomes use.
+/// The mixed-price-years warning (docs/years-and-prices.md) for the proxies the outcomes use.
 fn mixed_years(model: &Model, rows: &[OutcomeRow]) -> Option<Warning> {
     let used: Vec<(String, Option<u16>)> = rows
         .iter()

@@ -24,7 +24,7 @@ pub struct Figures {
     pub settings: Settings,
     /// Params in model order.
     pub params: Vec<Decimal>,
-    /// Inputs with their programme year (SPEC section 7).
+    /// Inputs with their programme year (docs/years-and-prices.md).
     pub inputs: Vec<InputFigures>,
     pub outputs: Vec<Decimal>,
     /// Outcomes in model order, as `calc` takes them.

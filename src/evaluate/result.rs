@@ -32,7 +32,7 @@ pub struct InputRow {
     pub description: String,
     /// Face value, as written.
     pub value: Decimal,
-    /// Programme year it is spent in (SPEC section 7).
+    /// Programme year it is spent in (docs/years-and-prices.md).
     pub year: u32,
     /// value / (1 + r)^(year − 1).
     pub present_value: Decimal,
@@ -121,13 +121,13 @@ pub struct Evaluation {
     pub outputs: Vec<OutputRow>,
     pub outcomes: Vec<OutcomeRow>,
     pub stakeholders: Vec<StakeholderRow>,
-    /// I: the present value of investment (SPEC section 7).
+    /// I: the present value of investment (docs/years-and-prices.md).
     pub investment: Decimal,
     /// Σ input values as written.
     pub investment_face_value: Decimal,
     /// Years 1..=the last input year.
     pub investment_by_year: Vec<crate::calc::InvestmentYear>,
-    /// The price year proxies were rebased to, and the series used (SPEC section 8).
+    /// The price year proxies were rebased to, and the series used (docs/years-and-prices.md).
     pub prices: Option<crate::prices::PriceInfo>,
     pub total_impact: Decimal,
     pub total_present_value: Decimal,

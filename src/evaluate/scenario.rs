@@ -286,7 +286,7 @@ fn target_is_start(target: &Target) -> bool {
     matches!(target, Target::Outcome(_, OutcomeField::Start))
 }
 
-/// `start` is `during` (year 1), `after` (year 2), or a programme year N (SPEC section 7).
+/// `start` is `during` (year 1), `after` (year 2), or a programme year N (docs/years-and-prices.md).
 fn parse_start(text: &str) -> Result<Decimal, number::NumberError> {
     let whole_year = |v: &Decimal| {
         v.fract().is_zero() && *v >= Decimal::ONE && *v <= Decimal::from(number::MAX_YEARS)

@@ -1,4 +1,4 @@
-//! Model file → `Model`: shape, types and local rules (SPEC section 2).
+//! Model file → `Model`: shape, types and local rules (docs/format.md, section 3).
 //!
 //! Cross-file rules (proxy ids, currency against the proxy set) are checked in
 //! `validate`, once the proxy set is known.

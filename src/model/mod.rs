@@ -1,4 +1,4 @@
-//! Impact models: types, loading and validation (SPEC section 2).
+//! Impact models: types, loading and validation (docs/format.md, section 3).
 
 pub mod fields;
 pub mod load;

@@ -1,4 +1,4 @@
-//! The impact model as the analyst wrote it (SPEC section 2), before any evaluation.
+//! The impact model as the analyst wrote it (docs/format.md, section 3), before any evaluation.
 
 use std::sync::Arc;
 
@@ -87,7 +87,7 @@ impl Start {
             other => other.label(),
         }
     }
-    /// SPEC's offset s: 0 for `during`, 1 for `after`, N − 1 for year N.
+    /// The calculation's offset s: 0 for `during`, 1 for `after`, N − 1 for year N.
     pub fn offset(self) -> u32 {
         match self {
             Start::During => 0,
@@ -111,7 +111,7 @@ pub struct Model {
     pub script: Option<Located<String>>,
     pub discount_rate: NumberField,
     pub discounting: Discounting,
-    /// `price_year: Y`: the year every proxy value is rebased to (SPEC section 8).
+    /// `price_year: Y`: the year every proxy value is rebased to (docs/years-and-prices.md).
     pub price_year: Option<Located<u16>>,
     /// `deflator: NAME|PATH`: the index series used to rebase.
     pub deflator: Option<Located<String>>,

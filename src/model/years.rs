@@ -1,4 +1,4 @@
-//! Programme years (SPEC section 7): an input's `year: N` and an outcome's `start: N`.
+//! Programme years (docs/years-and-prices.md): an input's `year: N` and an outcome's `start: N`.
 //!
 //! Both count programme years from 1 (the first year of the programme), never calendar
 //! years, so `2024` gets a hint rather than a 2,024-year horizon.

@@ -1,4 +1,4 @@
-//! Deflator series (SPEC section 8): an index by year, read from a YAML file, and the exact
+//! Deflator series (docs/years-and-prices.md): an index by year, read from a YAML file, and the exact
 //! rebasing of a money value from one price year to another.
 //!
 //! ```yaml

@@ -11,6 +11,7 @@ use crate::model::load::{currency, parse_yaml, price_year, source, version};
 use crate::model::number::NumberKind;
 use crate::model::types::Located;
 use crate::model::yaml::Node;
+use crate::project::roots::{self, Roots};
 use crate::source::{Files, dir_of, unreadable};
 use crate::suggest;
 
@@ -173,12 +174,14 @@ pub struct Referrer<'a> {
 /// Load a set and everything it extends, child values winning.
 ///
 /// `path` is the first file; `referrer` is where it was named (the model's `proxies:`
-/// line, or nothing for `--proxies`).
+/// line, or nothing for `--proxies`). Each `extends` must stay inside `roots` (the
+/// first file is the caller's to check: a command-line path may be anywhere).
 pub fn load_set(
     files: &mut dyn Files,
     path: &Path,
     label: &str,
     referrer: Referrer<'_>,
+    roots: &Roots,
 ) -> Result<ProxySet, Diagnostics> {
     let mut chain: Vec<ProxySetFile> = Vec::new();
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -206,6 +209,17 @@ pub fn load_set(
             Ok(f) => f,
             Err(err) => return Err(missing_set(files, &next, &next_label, &err, named_at).into()),
         };
+        // A file named from another file is parsed (and so quoted) only once it is one.
+        if let (Some(at), Some(span)) = &named_at
+            && !roots::is_sroi_yaml(file.text())
+        {
+            let what = if paths.is_empty() {
+                "proxy set"
+            } else {
+                "`extends`"
+            };
+            return Err(roots::not_a(&next_label, what, "an sroi proxy set", (at, *span)).into());
+        }
         let (set, diagnostics) = read_set_file(&file);
         if diagnostics.has_errors() {
             return Err(diagnostics);
@@ -220,6 +234,19 @@ pub fn load_set(
         let dir = dir_of(&next);
         let reference = SetReference::parse(&parent.value);
         next = resolve_reference(&reference, &dir, &dir);
+        let written = match &reference {
+            SetReference::Name(name) => PathBuf::from(format!("{name}.yaml")),
+            SetReference::Path(path) => path.clone(),
+        };
+        roots
+            .refuse_outside(
+                files.loader().as_ref(),
+                &dir,
+                &written,
+                (&file, parent.span),
+                "`extends`",
+            )
+            .map_err(Diagnostics::from)?;
         next_label = parent.value.clone();
         named_at = (Some(Arc::clone(&file)), Some(parent.span));
     }

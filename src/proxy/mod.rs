@@ -1,4 +1,4 @@
-//! Financial-proxy sets (SPEC section 3): loading, `extends` chains, lookup.
+//! Financial-proxy sets (docs/format.md, sections 4 and 5): loading, `extends` chains, lookup.
 
 pub mod deflator;
 pub mod load;
@@ -36,7 +36,7 @@ pub struct Proxy {
     pub source: String,
     /// The price year of `value`: the entry's own, else its set file's.
     pub price_year: Option<u16>,
-    /// When the model rebases (SPEC section 8): the value as written, its price year and
+    /// When the model rebases (docs/years-and-prices.md): the value as written, its price year and
     /// the factor; `value` is then the rebased value.
     pub rebased: Option<deflator::Rebased>,
     /// The set that supplied the value (after `extends`).

@@ -173,7 +173,7 @@ impl Row<'_> {
         }
     }
 
-    /// A number by SPEC's rules; `default` when the cell is blank (or `None` = required).
+    /// A number by the format's rules; `default` when the cell is blank (or `None` = required).
     fn number(
         &self,
         title: &str,

@@ -1,4 +1,4 @@
-//! `--format json`: SPEC section 6's keys, money and ratios as decimal strings.
+//! `--format json`: the keys docs/format.md lists, money and ratios as decimal strings.
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
@@ -88,7 +88,7 @@ pub fn value(e: &Evaluation) -> Value {
         .map(|(k, v)| (k.clone(), Value::String(v.to_string())))
         .collect();
 
-    // `preserve_order` is on, so keys come out in the order written here: SPEC's order.
+    // `preserve_order` is on, so keys come out in the order written here: the documented order.
     let mut top = Map::new();
     let mut put = |k: &str, v: Value| {
         top.insert(k.to_owned(), v);

@@ -50,7 +50,7 @@ fn json_change(v: Option<Decimal>, variable: Variable) -> Value {
     }
 }
 
-/// The report as SPEC's JSON object.
+/// The report as the documented JSON object.
 pub fn value(r: &SensitivityReport) -> Value {
     let rows: Vec<Value> = r
         .rows

@@ -18,7 +18,7 @@ use super::bindings::{self, Bindings};
 use super::budget;
 use super::engine::{self, HostState, Limits};
 use super::errors::{self, ErrorContext, ExpressionSite};
-use super::imports::{ScriptsResolver, Sources, scripts_root};
+use super::imports::{ScriptsResolver, Sources, project_scripts_root};
 use super::lint;
 use super::locate;
 use super::positions;
@@ -143,7 +143,15 @@ impl Runtime {
         let state = Arc::new(HostState { tables });
 
         let script_path = model.script.as_ref().map(|s| model_dir.join(&s.value));
-        let root = script_path.as_deref().map(scripts_root);
+        let project = crate::project::roots::Roots::of(
+            files.loader().as_ref(),
+            &model.file.path,
+            crate::project::roots::Owner::Model,
+            &[],
+        );
+        let root = script_path
+            .as_deref()
+            .map(|s| project_scripts_root(files.loader().as_ref(), s, &project));
         let module_sources: Sources = Arc::new(Mutex::new(BTreeMap::new()));
         let resolver = ScriptsResolver::new(
             files.loader(),

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
 use crate::diagnostic::SourceFile;
+use crate::project::roots::Roots;
 use crate::source::{Loader, MAX_FILE_BYTES, Recorder};
 
 /// Sources of every script file read, by the name Rhai knows them by, so errors can quote them.
@@ -50,6 +51,21 @@ pub fn scripts_root(script: &Path) -> PathBuf {
     dir.ancestors()
         .find(|a| a.file_name().is_some_and(|n| n == "scripts"))
         .unwrap_or(dir)
+        .to_path_buf()
+}
+
+/// As `scripts_root`, but only a `scripts` folder inside the project counts: for a
+/// project kept in `~/scripts/work/`, that folder is not the project's, and imports must
+/// not reach the files beside it. Such a script's own folder is its tree instead.
+pub fn project_scripts_root(loader: &dyn Loader, script: &Path, project: &Roots) -> PathBuf {
+    let root = scripts_root(script);
+    if project.check(loader, &root, Path::new(".")).is_ok() {
+        return root;
+    }
+    script
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
         .to_path_buf()
 }
 

@@ -1,4 +1,4 @@
-//! The Rhai script host (SPEC section 5): expressions in number fields, per-programme
+//! The Rhai script host (docs/scripting.md): expressions in number fields, per-programme
 //! scripts, shared modules under `scripts/`, evidence tables, all sandboxed.
 
 // The crate's only unsafe code: a `GlobalAlloc` that forwards to `System` and counts.

@@ -45,9 +45,12 @@ pub struct WatchSet {
 }
 
 impl WatchSet {
+    /// The files themselves and, for a file reached through links, every link on the way
+    /// and the file it ends at: an edit to the target (in another folder) is an edit to
+    /// the model, and so is pointing the link elsewhere.
     pub fn new<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Self {
         WatchSet {
-            files: paths.into_iter().map(|p| key(p)).collect(),
+            files: paths.into_iter().flat_map(|p| link_chain(p)).collect(),
         }
     }
 
@@ -62,12 +65,37 @@ impl WatchSet {
     }
 
     /// Whether an event on `event_path` concerns a watched file: the file itself, or a
-    /// folder on its path (one that was missing and has just been created).
+    /// folder on its path: one that was missing and has just been created, or one that has
+    /// just been removed (deleting a folder gives one event, for the folder, not one per file).
     pub fn contains(&self, event_path: &Path) -> bool {
         let k = key(event_path);
-        self.files.contains(&k)
-            || (k.is_dir() && self.files.iter().any(|f| f != &k && f.starts_with(&k)))
+        self.files.contains(&k) || self.files.iter().any(|f| f != &k && f.starts_with(&k))
     }
+}
+
+/// Most links followed from one path: the system's own limit (Linux's `MAXSYMLINKS`), so a
+/// loop of links ends.
+const MAX_LINKS: usize = 40;
+
+/// `key(path)`, then, while that names a link, the key of what it points at.
+fn link_chain(path: &Path) -> Vec<PathBuf> {
+    let mut chain = vec![key(path)];
+    while chain.len() <= MAX_LINKS {
+        let Some(last) = chain.last() else { break };
+        let Ok(target) = std::fs::read_link(last) else {
+            break;
+        };
+        // A relative target is relative to the link's folder.
+        let next = match last.parent() {
+            Some(dir) => key(&dir.join(target)),
+            None => key(&target),
+        };
+        if chain.contains(&next) {
+            break;
+        }
+        chain.push(next);
+    }
+    chain
 }
 
 /// The folder itself, or its nearest ancestor that exists (to wait for a folder to appear).

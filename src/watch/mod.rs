@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
-use crate::console::{EXIT_INVALID, Io};
+use crate::console::{EXIT_INVALID, EXIT_USAGE, Io};
 use crate::diagnostic::{self, Diagnostic, Diagnostics, Style, display_path};
 use crate::evaluate::{self, Evaluation};
 use crate::project::{self, LoadCache, LoadOptions};
@@ -143,6 +143,9 @@ struct Session {
     server: Option<serve::Server>,
     /// The last good register page served, to keep under an error banner.
     last_register_page: Option<String>,
+    /// The input `--out` names in the current evaluation, if it names one: then the report
+    /// is not written (a model edited to read its own report file).
+    out_is_input: Option<PathBuf>,
 }
 
 impl Session {
@@ -222,6 +225,7 @@ impl Session {
         let options = Options {
             set: self.settings.options.overrides.params.clone(),
             format,
+            allow_paths: self.settings.options.allow_paths.clone(),
         };
         crate::assets::report::run_report_with_warnings(
             files,
@@ -322,7 +326,17 @@ impl Session {
                     }
                     None => format!("evaluation {n} · {time} · {ms} · asset register"),
                 };
-                if let Some(out_path) = &self.settings.out {
+                if let (Some(out_path), Some(input)) = (&self.settings.out, &self.out_is_input) {
+                    let (out, input) = (display_path(out_path), display_path(input));
+                    let spelled = if out == input {
+                        String::new()
+                    } else {
+                        format!(" ({input})")
+                    };
+                    line.push_str(&format!(
+                        " · not written to {out}: it is one of the model's inputs{spelled}"
+                    ));
+                } else if let Some(out_path) = &self.settings.out {
                     let text = match &evaluation {
                         Some(e) => report::render_for_file(e, self.settings.format),
                         None => report.clone(),
@@ -473,6 +487,7 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         fingerprint: None,
         server,
         last_register_page: None,
+        out_is_input: None,
     };
     loop {
         let started = Instant::now();
@@ -480,6 +495,24 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         let took = started.elapsed();
         // Every evaluation is numbered, shown or not, so a log shows when one was skipped.
         session.evaluations = session.evaluations.saturating_add(1);
+        session.out_is_input = session.settings.out.as_deref().and_then(|out| {
+            let model = [session.settings.model.clone()];
+            crate::overwrite::input_named_by(out, used.iter().chain(&model)).cloned()
+        });
+        if let (Some(out), Some(input), 1) = (
+            &session.settings.out,
+            &session.out_is_input,
+            session.evaluations,
+        ) {
+            // Known from the start: the command line itself is wrong, before anything is written.
+            io.report(&Diagnostics::from(crate::overwrite::refusal(
+                "--out",
+                out,
+                input,
+                crate::overwrite::MODEL_INPUT,
+            )));
+            return EXIT_USAGE;
+        }
         let unchanged =
             session.fingerprint == Some(fingerprint) && matches!(outcome, Outcome::Good { .. });
         if !unchanged {

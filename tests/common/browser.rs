@@ -20,6 +20,9 @@ pub fn browse(page: &Path, extra: &[String]) -> String {
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--disable-quic",
+        // Containers often give /dev/shm only 64 MB, where Chromium's renderer crashes.
+        "--disable-dev-shm-usage",
     ]
     .iter()
     .map(|s| (*s).to_owned())

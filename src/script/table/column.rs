@@ -180,7 +180,7 @@ impl Text {
     }
 }
 
-/// What a cell's text is, by SPEC §2 plus the leading-zero rule.
+/// What a cell's text is, by docs/format.md §2 plus the leading-zero rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Parsed {
     Blank,
