@@ -41,6 +41,8 @@ pub struct LoadOptions {
     /// The largest data table to read (`--max-table-size`); `None`:
     /// `table::DEFAULT_MAX_TABLE_BYTES`.
     pub max_table_bytes: Option<u64>,
+    /// What scripts run within (`--timeout`, `--script-memory`).
+    pub limits: Limits,
 }
 
 impl LoadOptions {
@@ -308,13 +310,13 @@ pub fn load_parsed(
         return Err(diagnostics);
     };
     let host = if let Some(shared) = &cache.shared {
-        let runtime = shared.runtime(files, &model, Limits::default(), options.table_limit())?;
+        let runtime = shared.runtime(files, &model, options.limits, options.table_limit())?;
         ScriptHost::with_runtime(&model, runtime)?
     } else {
         ScriptHost::load_reusing(
             files,
             &model,
-            Limits::default(),
+            options.limits,
             options.table_limit(),
             cache.runtime.as_ref(),
         )?

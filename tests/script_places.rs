@@ -161,14 +161,16 @@ fn the_operations_limit_inside_a_module_function_names_its_file_and_line() {
 
 #[test]
 fn an_array_size_limit_inside_a_module_function_names_its_file_and_line() {
-    let module = "fn grow(n) {\n  let a = [];\n  a.pad(2000000, n);\n  a.len()\n}\n";
+    // 20,000,000,000 items of 16 bytes: refused before anything is allocated.
+    let module = "fn grow(n) {\n  let a = [];\n  a.pad(20000000000, n);\n  a.len()\n}\n";
     let err = limit_error("grow", module);
     assert!(
-        err.contains("an array grew beyond the limit of 1000000 items"),
+        err.contains("padding an array to 20000000000 items would need 305175 MiB"),
         "{err}"
     );
+    assert!(err.contains("(128 MiB)"), "{err}");
     assert!(err.contains("[scripts/lib/rules.rhai:3:"), "{err}");
-    assert!(err.contains("a.pad(2000000, n);"), "{err}");
+    assert!(err.contains("a.pad(20000000000, n);"), "{err}");
     assert!(err.contains(CHAIN), "{err}");
     assert!(
         err.contains("grow() called at scripts/m.rhai:3:10"),
@@ -178,11 +180,11 @@ fn an_array_size_limit_inside_a_module_function_names_its_file_and_line() {
 
 #[test]
 fn a_string_size_limit_inside_a_module_function_names_its_file_and_line() {
-    // Doubling a string: 2^25 characters passes the 16 MiB limit in 25 steps.
+    // Doubling a string: 2^27 characters pass the 128 MiB memory budget in 27 steps.
     let module = "fn say(n) {\n  let s = \"ab\";\n  loop {\n    s += s;\n  }\n}\n";
     let err = limit_error("say", module);
     assert!(
-        err.contains("a string grew beyond the limit of 16777216 characters"),
+        err.contains("the script's values grew beyond the memory budget of 128 MiB"),
         "{err}"
     );
     assert!(err.contains("[scripts/lib/rules.rhai:4:"), "{err}");
@@ -207,7 +209,7 @@ fn runaway_recursion_names_the_line_and_says_the_repeated_call_once() {
 #[test]
 fn a_limit_prints_nothing_twice() {
     // The place of a limit is found by running the rule once more, quietly.
-    let module = "fn spin(n) {\n  print(\"start\");\n  let a = [];\n  a.pad(2000000, n);\n}\n";
+    let module = "fn spin(n) {\n  print(\"start\");\n  let t = 0;\n  loop { t += n; }\n}\n";
     let err = limit_error("spin", module);
     assert_eq!(
         err.matches("scripts/lib/rules.rhai:2: start").count(),

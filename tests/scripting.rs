@@ -210,11 +210,15 @@ fn hostile_scripts_are_stopped_with_located_errors() {
         ("fn f() { loop { } }", "the script ran too long"),
         (
             "fn f() { let s = \"ab\"; loop { s += s; } }",
-            "grew beyond the limit",
+            "grew beyond the memory budget",
         ),
         (
             "fn f() { let a = [1]; loop { a += a; } }",
-            "grew beyond the limit",
+            "grew beyond the memory budget",
+        ),
+        (
+            "fn f() { let m = #{}; loop { m = #{ a: m, b: m }; } }",
+            "grew beyond the memory budget",
         ),
         ("fn f() { f() + 1 }", "function calls nested more than"),
         ("fn f() { eval(\"1\") }", "'eval' is disabled"),

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::register::{self, LoadOptions, Register};
 use super::{Mapped, Rating};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::script::budget;
 use crate::source::Files;
 
 /// Most rule errors reported from one run; the rest are counted.
@@ -46,7 +47,15 @@ pub fn rate(register: &Register) -> Result<Vec<Rating>, Diagnostics> {
     let mut seen: Vec<(String, Vec<String>)> = Vec::new();
     let mut failed = 0usize;
     let mut ratings = Vec::with_capacity(register.assets.len());
+    // One run over the register is one evaluation: one deadline, one memory budget.
+    let limits = rules.limits();
+    let _run = budget::Run::start(limits.timeout, limits.memory);
     for asset in &register.assets {
+        if budget::stopped() {
+            // The deadline or the budget stopped a rule, whose error is shown; the
+            // assets after it would only stop the same way.
+            break;
+        }
         match rules.rate(&register.columns, asset) {
             Ok(r) => ratings.push(r),
             Err(d) => {
@@ -84,6 +93,12 @@ pub fn rate(register: &Register) -> Result<Vec<Rating>, Diagnostics> {
                 None => also,
             });
         }
+    }
+    if let Some((message, help)) = budget::stop_words()
+        && !out.has_errors()
+    {
+        // A rule caught the stop (`try … catch`): the ratings are incomplete.
+        out.push(Diagnostic::error(message).help(help));
     }
     if failed > MAX_RULE_ERRORS {
         out.push(Diagnostic::error(format!(

@@ -175,7 +175,10 @@ pub fn compile(files: &mut dyn Files, setup: &Setup<'_>) -> Result<Rules, Diagno
         limits,
     };
     // Imports and constants at the top level run once; the functions then stay callable.
-    match Module::eval_ast_as_new(Scope::new(), &ast, &engine) {
+    let top_level = crate::script::budget::scope(limits.timeout, limits.memory, || {
+        Module::eval_ast_as_new(Scope::new(), &ast, &engine)
+    });
+    match top_level {
         Ok(module) => {
             engine.register_global_module(module.into());
         }
@@ -308,6 +311,11 @@ impl Rules {
     }
 
     /// Run the rules for one asset.
+    /// The limits rules run within; one run over a register is one evaluation.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     pub fn rate(&self, columns: &[String], asset: &Asset) -> Result<Rating, Diagnostic> {
         let map = as_map(columns, &asset.cells);
         let themes_value = self.call("themes", asset, &map)?.unwrap_or(Dynamic::UNIT);

@@ -16,6 +16,7 @@ use crate::evaluate;
 use crate::model::{self, Model};
 use crate::project::{self, LoadCache, LoadOptions, SharedCache};
 use crate::report::batch::{self, Figures, Line, Outcome};
+use crate::script::Limits;
 use crate::source::{DiskFiles, Files, unreadable};
 
 #[derive(Debug, Args)]
@@ -39,6 +40,8 @@ pub struct BatchArgs {
     pub format: BatchFormat,
     #[command(flatten)]
     pub tables: super::table_size::TableSizeOption,
+    #[command(flatten)]
+    pub limits: super::limits::LimitOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -95,7 +98,8 @@ pub fn run(args: &BatchArgs, io: &mut Io<'_>) -> i32 {
     let total = models.len().saturating_mul(sets.len());
     let progress = progress_bar(total);
     let max_table = args.tables.max_table_size;
-    let work = || evaluate_all(&models, &sets, max_table, &progress);
+    let limits = args.limits.limits();
+    let work = || evaluate_all(&models, &sets, max_table, limits, &progress);
     let results = match args.jobs {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
@@ -156,6 +160,7 @@ fn evaluate_all(
     models: &[&PathBuf],
     sets: &[Option<String>],
     max_table: u64,
+    limits: Limits,
     progress: &ProgressBar,
 ) -> Vec<(Line, Diagnostics)> {
     let shared = Arc::new(SharedCache::default());
@@ -168,7 +173,7 @@ fn evaluate_all(
         .map(|&(m, set)| {
             let (path, parsed) = (models.get(m), parsed.get(m));
             let line = match (path, parsed) {
-                (Some(path), Some(parsed)) => one(path, parsed, set, max_table, &shared),
+                (Some(path), Some(parsed)) => one(path, parsed, set, max_table, limits, &shared),
                 _ => (
                     Line {
                         model: String::new(),
@@ -204,6 +209,7 @@ fn one(
     parsed: &Parsed,
     set: &Option<String>,
     max_table: u64,
+    limits: Limits,
     shared: &Arc<SharedCache>,
 ) -> (Line, Diagnostics) {
     let named = |model: Option<&Model>| match (set, model) {
@@ -230,6 +236,7 @@ fn one(
     let options = LoadOptions {
         proxies: set.clone(),
         max_table_bytes: Some(max_table),
+        limits,
         ..LoadOptions::default()
     };
     let mut files = DiskFiles::default();

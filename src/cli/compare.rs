@@ -25,6 +25,8 @@ pub struct CompareArgs {
     pub allow_path: Vec<PathBuf>,
     #[command(flatten)]
     pub tables: super::table_size::TableSizeOption,
+    #[command(flatten)]
+    pub limits: super::limits::LimitOptions,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -53,6 +55,7 @@ pub fn compare(args: &CompareArgs, io: &mut Io<'_>) -> i32 {
                 set: args.set.clone(),
                 allow_path: args.allow_path.clone(),
                 tables: args.tables.clone(),
+                limits: args.limits.clone(),
             };
             let mut files = crate::source::DiskFiles::default();
             match super::load_and_evaluate_with(&mut files, model, &options, io) {

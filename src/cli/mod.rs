@@ -7,6 +7,7 @@ mod compare;
 mod help;
 mod import;
 mod init;
+mod limits;
 mod output;
 mod schema;
 mod sensitivity;
@@ -142,6 +143,8 @@ pub struct ModelOptions {
     pub allow_path: Vec<PathBuf>,
     #[command(flatten)]
     pub tables: table_size::TableSizeOption,
+    #[command(flatten)]
+    pub limits: limits::LimitOptions,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +202,7 @@ impl ModelOptions {
             overrides: self.overrides(),
             allow_paths: self.allow_path.clone(),
             max_table_bytes: Some(self.tables.max_table_size),
+            limits: self.limits.limits(),
         }
     }
     pub fn overrides(&self) -> Overrides {

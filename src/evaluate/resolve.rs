@@ -16,6 +16,7 @@ use crate::model::number::{self, NumberField, NumberSource};
 use crate::model::{Discounting, ProxyRef};
 use crate::project::Project;
 use crate::script::bindings::{Bindings, Read};
+use crate::script::budget;
 
 /// Every figure of a model under one scenario, unrounded.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,8 +69,29 @@ impl<'p> Resolver<'p> {
         &self.bindings
     }
 
-    /// All figures under `scenario`, or every problem found.
+    /// All figures under `scenario`, or every problem found. The rules of one scenario
+    /// share one deadline and one memory budget (`--timeout`, `--script-memory`).
     pub fn figures(&mut self, scenario: &Scenario) -> Result<Figures, Diagnostics> {
+        let limits = self.project.host.runtime().limits();
+        budget::scope(limits.timeout, limits.memory, || {
+            let result = self.figures_within(scenario);
+            // A rule that caught the stop (`try … catch`) and returned: the rules after it
+            // were skipped, so the figures are incomplete. Never without a word.
+            match budget::stop_words() {
+                Some((message, help)) if result.as_ref().err().is_none_or(|p| !p.has_errors()) => {
+                    Err(Diagnostics::from(
+                        Diagnostic::error(message)
+                            .code("sroi::script::runtime")
+                            .in_file(&self.project.model.file.path)
+                            .help(help),
+                    ))
+                }
+                _ => result,
+            }
+        })
+    }
+
+    fn figures_within(&mut self, scenario: &Scenario) -> Result<Figures, Diagnostics> {
         let project = self.project;
         let model = &project.model;
         let mut problems = Diagnostics::default();
@@ -100,12 +122,9 @@ impl<'p> Resolver<'p> {
                 continue;
             }
             let what = format!("params.{}", p.name.value);
-            match self.number(&p.value, &what) {
-                Ok(v) => {
-                    self.bindings.params.insert(p.name.value.clone(), v);
-                    params.push(v);
-                }
-                Err(d) => problems.push(d),
+            if let Some(v) = self.collect(&p.value, &what, &mut problems) {
+                self.bindings.params.insert(p.name.value.clone(), v);
+                params.push(v);
             }
         }
 
@@ -277,6 +296,11 @@ impl<'p> Resolver<'p> {
         what: &str,
         problems: &mut Diagnostics,
     ) -> Option<Decimal> {
+        // After the deadline or the memory budget stopped one rule, the others would
+        // only stop the same way: the first error says it.
+        if budget::stopped() {
+            return None;
+        }
         match self.number(field, what) {
             Ok(v) => Some(v),
             Err(d) => {

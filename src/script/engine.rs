@@ -11,11 +11,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, NativeCallContext, Position};
 use rust_decimal::Decimal;
 
 use super::bindings::{self, Missing};
+use super::budget;
 use super::imports::ScriptsResolver;
 use super::locate;
 use super::table::{self, Table};
@@ -28,26 +30,34 @@ pub struct Limits {
     pub call_levels: usize,
     pub expression_depth: usize,
     pub function_expression_depth: usize,
-    pub string_size: usize,
-    pub array_size: usize,
-    pub map_size: usize,
     pub modules: usize,
+    /// Wall-clock time one evaluation may take (`--timeout`).
+    pub timeout: Duration,
+    /// Bytes script values may hold during one evaluation (`--script-memory`).
+    pub memory: usize,
 }
+
+/// `--timeout` when not given.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// `--script-memory` when not given: 128 MiB. One operation can briefly hold about three
+/// times what the script's values hold (`s += s` copies `s` twice; `#{a: m, b: m}` copies
+/// `m` twice), and the budget is checked between operations: 128 MiB keeps a runaway
+/// script's peak well under 512 MiB resident.
+pub const DEFAULT_MEMORY: usize = 128 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
-        // Rhai counts a whole data table against the map and string limits (every cell of
-        // every row), so these are sized for evidence tables of a few hundred thousand
-        // cells; the operations limit is what stops a runaway loop.
+        // No string, array or map size limits: Rhai checks those by walking the whole
+        // value after every operation (quadratic in a loop that pushes). The memory
+        // budget (`budget`, counted by the allocator) bounds every value instead.
         Limits {
             operations: 2_000_000,
             call_levels: 48,
             expression_depth: 64,
             function_expression_depth: 32,
-            string_size: 16 * 1024 * 1024,
-            array_size: 1_000_000,
-            map_size: 4_000_000,
             modules: 32,
+            timeout: DEFAULT_TIMEOUT,
+            memory: DEFAULT_MEMORY,
         }
     }
 }
@@ -78,9 +88,6 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
         .set_max_operations(limits.operations)
         .set_max_call_levels(limits.call_levels)
         .set_max_expr_depths(limits.expression_depth, limits.function_expression_depth)
-        .set_max_string_size(limits.string_size)
-        .set_max_array_size(limits.array_size)
-        .set_max_map_size(limits.map_size)
         .set_max_modules(limits.modules)
         // A misspelt column or property is an error, not a silent `()`.
         .set_fail_on_invalid_map_property(true)
@@ -108,15 +115,21 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
     engine.on_print(|_| {});
     engine.on_debug(|text, source, pos| {
         if !locate::quiet() {
-            eprintln!("{}: {text}", bindings::place(source, pos));
+            say(&bindings::place(source, pos), text);
         }
     });
     register_print(&mut engine);
+    register_debug(&mut engine);
     register_division(&mut engine);
+    // The deadline and the memory budget of the evaluation running on this thread.
+    engine.on_progress(budget::on_progress);
+    super::sizes::register(&mut engine);
 
     // Params are variables everywhere, inside functions too; a local of the same name wins.
     #[allow(deprecated)] // `on_var` is marked volatile, not deprecated.
     engine.on_var(move |name, _, context| {
+        // A passed deadline or budget stops here, where the error keeps its place.
+        budget::check()?;
         // Counted so that a limit hit later can be traced to its place (`locate`).
         locate::on_variable()?;
         if context.scope().contains(name) {
@@ -181,7 +194,8 @@ pub fn build(state: Arc<HostState>, resolver: ScriptsResolver, limits: Limits) -
 /// `print` is registered for each of them too (the engine's own functions are looked up
 /// before the packages'), or `print("text")` would reach only the silent hook.
 fn register_print(engine: &mut Engine) {
-    fn say(ctx: &NativeCallContext, value: Dynamic) -> String {
+    fn say_value(ctx: &NativeCallContext, value: Dynamic) -> Result<String, Box<EvalAltResult>> {
+        budget::check()?;
         let text = if value.is_string() {
             value
                 .into_immutable_string()
@@ -191,12 +205,12 @@ fn register_print(engine: &mut Engine) {
             value.to_string()
         };
         if !locate::quiet() {
-            eprintln!(
-                "{}: {text}",
-                bindings::place(ctx.call_source(), ctx.call_position())
+            say(
+                &bindings::place(ctx.call_source(), ctx.call_position()),
+                &text,
             );
         }
-        String::new()
+        Ok(String::new())
     }
     const DOC: &str =
         "/// Write `value` to stderr as `FILE:LINE: value` (never to stdout or a report).";
@@ -204,34 +218,91 @@ fn register_print(engine: &mut Engine) {
         .with_params_info(["value: Dynamic", "()"])
         .with_comments([DOC])
         .register_into_engine(engine, |ctx: NativeCallContext, value: Dynamic| {
-            say(&ctx, value)
+            say_value(&ctx, value)
         });
     // The same function for the exact types; hidden from `sroi functions` (one entry is enough).
     engine.register_fn(
         "print",
-        |ctx: NativeCallContext, v: rhai::ImmutableString| say(&ctx, v.into()),
+        |ctx: NativeCallContext, v: rhai::ImmutableString| say_value(&ctx, v.into()),
     );
     engine.register_fn("print", |ctx: NativeCallContext, v: char| {
-        say(&ctx, v.into())
+        say_value(&ctx, v.into())
     });
     engine.register_fn("print", |ctx: NativeCallContext, v: bool| {
-        say(&ctx, v.into())
+        say_value(&ctx, v.into())
     });
     engine.register_fn("print", |ctx: NativeCallContext, (): ()| {
-        say(&ctx, Dynamic::UNIT)
+        say_value(&ctx, Dynamic::UNIT)
     });
     engine.register_fn("print", |ctx: NativeCallContext, v: Array| {
-        say(&ctx, v.into())
+        say_value(&ctx, v.into())
     });
     engine.register_fn("print", |ctx: NativeCallContext, v: rhai::Map| {
-        say(&ctx, v.into())
+        say_value(&ctx, v.into())
     });
     engine.register_fn("print", |ctx: NativeCallContext, v: rhai::Blob| {
-        say(&ctx, v.into())
+        say_value(&ctx, v.into())
     });
     engine.register_fn("print", |ctx: NativeCallContext| {
-        say(&ctx, Dynamic::from(rhai::ImmutableString::new()))
+        say_value(&ctx, Dynamic::from(rhai::ImmutableString::new()))
     });
+}
+
+/// Write one `print`/`debug` line to stderr, up to `budget::MAX_OUTPUT_LINES` per
+/// evaluation: a loop that prints cannot flood the terminal (or a log) for long.
+fn say(place: &str, text: &str) {
+    match budget::output_line() {
+        (true, _) => eprintln!("{place}: {text}"),
+        (false, true) => eprintln!(
+            "{place}: (more print/debug output from this evaluation is not shown: over {} lines)",
+            budget::MAX_OUTPUT_LINES
+        ),
+        (false, false) => {}
+    }
+}
+
+/// `debug(x)` is Rhai's (its text is `to_debug(x)`, written by the `on_debug` hook), with
+/// one change: once the deadline or the memory budget has passed, it fails at the call,
+/// so a loop that only prints stops with its place. Registered, like `print`, for each
+/// exact type Rhai's packages define it for, and hidden from `sroi functions`.
+fn register_debug(engine: &mut Engine) {
+    fn text(
+        ctx: &NativeCallContext,
+        value: Dynamic,
+    ) -> Result<rhai::ImmutableString, Box<EvalAltResult>> {
+        budget::check()?;
+        ctx.call_native_fn("to_debug", (value,))
+    }
+    engine.register_fn("debug", |ctx: NativeCallContext, v: Dynamic| text(&ctx, v));
+    engine.register_fn(
+        "debug",
+        |ctx: NativeCallContext, v: rhai::ImmutableString| text(&ctx, v.into()),
+    );
+    engine.register_fn("debug", |ctx: NativeCallContext, v: char| {
+        text(&ctx, v.into())
+    });
+    engine.register_fn("debug", |ctx: NativeCallContext, v: bool| {
+        text(&ctx, v.into())
+    });
+    engine.register_fn("debug", |ctx: NativeCallContext, (): ()| {
+        text(&ctx, Dynamic::UNIT)
+    });
+    engine.register_fn("debug", |ctx: NativeCallContext, v: Array| {
+        text(&ctx, v.into())
+    });
+    engine.register_fn("debug", |ctx: NativeCallContext, v: rhai::Map| {
+        text(&ctx, v.into())
+    });
+    engine.register_fn("debug", |ctx: NativeCallContext, v: rhai::Blob| {
+        text(&ctx, v.into())
+    });
+    engine.register_fn(
+        "debug",
+        || -> Result<rhai::ImmutableString, Box<EvalAltResult>> {
+            budget::check()?;
+            Ok(rhai::ImmutableString::new())
+        },
+    );
 }
 
 /// `/` between whole numbers is exact, as in a spreadsheet: `7 / 2` is `3.5`. Whole-number
@@ -335,6 +406,9 @@ pub fn documented_functions() -> Vec<FunctionDoc> {
     docs.retain(|d| {
         let hidden = d.signature.starts_with("index$")
             || d.signature.starts_with("sleep(")
+            || d.signature.starts_with("debug(")
+            || d.signature.starts_with("pad(")
+            || d.signature.starts_with("blob(")
             || (d.signature.starts_with("print(") && d.doc.is_empty());
         d.signature.starts_with(char::is_alphabetic) && !hidden
     });

@@ -432,14 +432,10 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>, in_expression: bool) -
             format!("function calls nested more than {} deep", limits.call_levels),
             "look for recursion without a base case".to_owned(),
         ),
+        // Rhai's own size limits are off (the memory budget replaces them); a length
+        // that does not fit the machine's word still comes this way.
         EvalAltResult::ErrorDataTooLarge(what, _) => (
-            match what.as_str() {
-                "Length of string" => format!("a string grew beyond the limit of {} characters", limits.string_size),
-                "Size of array/BLOB" => format!("an array grew beyond the limit of {} items", limits.array_size),
-                "Size of object map" => format!("a map grew beyond the limit of {} entries", limits.map_size),
-                other => format!("{} grew beyond the limit (strings {} characters, arrays {} items, maps {} entries)",
-                    other.to_lowercase(), limits.string_size, limits.array_size, limits.map_size),
-            },
+            format!("{} is too large", what.to_lowercase()),
             "look for a loop that keeps growing a string, array or map, or a size computed from a wrong figure".to_owned(),
         ),
         EvalAltResult::ErrorTooManyModules(_) => (
@@ -473,6 +469,8 @@ fn plain_words(e: &EvalAltResult, ctx: &ErrorContext<'_>, in_expression: bool) -
             format!("arithmetic error: {message}"),
             "check for division by zero or figures too large for exact decimals".to_owned(),
         ),
+        // The deadline or the memory budget (`budget`), when no variable read came first.
+        EvalAltResult::ErrorTerminated(value, _) |
         EvalAltResult::ErrorRuntime(value, _) => match value.read_lock::<rhai::Map>() {
             // sroi's own functions raise a map with a message and its help.
             Some(map) => (

@@ -15,6 +15,7 @@ use rhai::{AST, Dynamic, Engine, Module, Scope};
 use rust_decimal::Decimal;
 
 use super::bindings::{self, Bindings};
+use super::budget;
 use super::engine::{self, HostState, Limits};
 use super::errors::{self, ErrorContext, ExpressionSite};
 use super::imports::{ScriptsResolver, Sources, project_scripts_root};
@@ -242,7 +243,10 @@ impl Runtime {
         // Run the script's top level once: its imports and constants, then its functions
         // become callable from every expression without running it again.
         if let Some(ast) = script_ast {
-            let result = Module::eval_ast_as_new(Scope::new(), &ast, &engine);
+            // The top level is an evaluation of its own, with the whole time and memory.
+            let result = budget::scope(limits.timeout, limits.memory, || {
+                Module::eval_ast_as_new(Scope::new(), &ast, &engine)
+            });
             runtime.absorb_module_sources(&module_sources);
             match result {
                 Ok(module) => {
@@ -289,6 +293,11 @@ impl Runtime {
                 self.sources.insert(name.clone(), Arc::clone(file));
             }
         }
+    }
+
+    /// The limits its evaluations run within.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     fn error_context(&self, params: Vec<String>) -> ErrorContext<'_> {
@@ -528,13 +537,17 @@ impl ScriptHost {
             .map_or(compiled.at.as_str(), |(l, _)| l);
         line.clone_into(&mut bindings.site);
         let run = || runtime.engine.eval_ast::<Dynamic>(&compiled.ast);
-        let value = bindings::with(bindings, || {
-            locate::counting(run).map_err(|e| {
-                // A limit names only this expression: find the place in the script.
-                let place = locate::is_unlocated_limit(&e)
-                    .then(|| locate::relocate(run))
-                    .flatten();
-                (e, place)
+        let limits = runtime.limits;
+        // Part of the evaluation that called it (`Resolver::figures`), if any.
+        let value = budget::scope(limits.timeout, limits.memory, || {
+            bindings::with(bindings, || {
+                locate::counting(run).map_err(|e| {
+                    // A limit names only this expression: find the place in the script.
+                    let place = locate::is_unlocated_limit(&e)
+                        .then(|| locate::relocate(run))
+                        .flatten();
+                    (e, place)
+                })
             })
         })
         .map_err(|(e, place)| {
