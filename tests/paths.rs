@@ -175,6 +175,30 @@ fn allow_path_lets_a_model_read_a_folder_outside_its_project() {
     // 2 rows × 150 = 300 of value for 100 invested.
     assert_eq!(json["ratio"], "3.0000", "{json}");
 
+    // `sroi batch` and `sroi compare` take the same option: refused without it, the same
+    // ratio with it.
+    let batch = run(&["batch", &path, "--format", "json"]);
+    assert_eq!(batch.code, 1, "{}", batch.stdout);
+    assert!(
+        batch.stdout.contains("is outside the project folder"),
+        "{}",
+        batch.stdout
+    );
+    assert_secret_not_shown(&batch);
+    let batch = run(&["batch", &path, "--format", "json", "--allow-path", &outside]);
+    assert_eq!(batch.code, 0, "{}", batch.stdout);
+    let lines: serde_json::Value = serde_json::from_str(&batch.stdout).unwrap();
+    assert_eq!(lines[0]["ratio"], "3.0000", "{lines}");
+    let compare = run(&[
+        "compare",
+        &path,
+        "--format",
+        "json",
+        "--allow-path",
+        &outside,
+    ]);
+    assert_eq!(compare.code, 0, "{}", compare.stderr);
+
     // A folder that does not exist widens nothing, and the refusal says so.
     let typo = arg(&root.join("outsid"));
     let out = run(&["run", &path, "--allow-path", &typo]);

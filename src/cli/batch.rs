@@ -16,7 +16,6 @@ use crate::evaluate;
 use crate::model::{self, Model};
 use crate::project::{self, LoadCache, LoadOptions, SharedCache};
 use crate::report::batch::{self, Figures, Line, Outcome};
-use crate::script::Limits;
 use crate::source::{DiskFiles, Files, unreadable};
 
 #[derive(Debug, Args)]
@@ -38,6 +37,9 @@ pub struct BatchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = BatchFormat::Csv)]
     pub format: BatchFormat,
+    /// Let paths written in the models and their proxy sets reach DIR too. Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
     #[command(flatten)]
     pub tables: super::table_size::TableSizeOption,
     #[command(flatten)]
@@ -97,9 +99,14 @@ pub fn run(args: &BatchArgs, io: &mut Io<'_>) -> i32 {
     };
     let total = models.len().saturating_mul(sets.len());
     let progress = progress_bar(total);
-    let max_table = args.tables.max_table_size;
-    let limits = args.limits.limits();
-    let work = || evaluate_all(&models, &sets, max_table, limits, &progress);
+    // What every model is loaded with; each line adds its proxy set.
+    let base = LoadOptions {
+        allow_paths: args.allow_path.clone(),
+        max_table_bytes: Some(args.tables.max_table_size),
+        limits: args.limits.limits(),
+        ..LoadOptions::default()
+    };
+    let work = || evaluate_all(&models, &sets, &base, &progress);
     let results = match args.jobs {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
@@ -159,8 +166,7 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn evaluate_all(
     models: &[&PathBuf],
     sets: &[Option<String>],
-    max_table: u64,
-    limits: Limits,
+    base: &LoadOptions,
     progress: &ProgressBar,
 ) -> Vec<(Line, Diagnostics)> {
     let shared = Arc::new(SharedCache::default());
@@ -173,7 +179,7 @@ fn evaluate_all(
         .map(|&(m, set)| {
             let (path, parsed) = (models.get(m), parsed.get(m));
             let line = match (path, parsed) {
-                (Some(path), Some(parsed)) => one(path, parsed, set, max_table, limits, &shared),
+                (Some(path), Some(parsed)) => one(path, parsed, set, base, &shared),
                 _ => (
                     Line {
                         model: String::new(),
@@ -208,8 +214,7 @@ fn one(
     path: &Path,
     parsed: &Parsed,
     set: &Option<String>,
-    max_table: u64,
-    limits: Limits,
+    base: &LoadOptions,
     shared: &Arc<SharedCache>,
 ) -> (Line, Diagnostics) {
     let named = |model: Option<&Model>| match (set, model) {
@@ -235,9 +240,7 @@ fn one(
     };
     let options = LoadOptions {
         proxies: set.clone(),
-        max_table_bytes: Some(max_table),
-        limits,
-        ..LoadOptions::default()
+        ..base.clone()
     };
     let mut files = DiskFiles::default();
     let mut cache = LoadCache::sharing(Arc::clone(shared));
