@@ -83,22 +83,17 @@ pub fn run(args: &SensitivityArgs, argv: &[OsString], io: &mut Io<'_>) -> i32 {
     };
     match analyse(&project, base, args) {
         Ok(report) => {
-            let mut inputs = files.used();
-            inputs.push(args.model.clone());
-            if let Some(code) = super::output::refuse_overwrite(
-                &[("--receipt", args.receipt.as_deref())],
-                &inputs,
-                crate::overwrite::MODEL_INPUT,
+            if let Err(code) = verify::write_analysis_receipt(
+                args.receipt.as_deref(),
+                &args.model,
+                &files,
+                argv,
                 io,
-            ) {
-                return code;
-            }
-            if let Some(path) = &args.receipt
-                && let Err(code) = verify::write_receipt(path, argv, io, |arguments, dir| {
+                |arguments, dir| {
                     let figures = receipt::sensitivity_headline(&report);
                     Receipt::new("sensitivity", arguments, dir, &files, figures)
-                })
-            {
+                },
+            ) {
                 return code;
             }
             emit(io, &sensitivity_report::render(&report, args.format))

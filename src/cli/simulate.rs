@@ -103,23 +103,18 @@ pub fn run(args: &SimulateArgs, argv: &[OsString], io: &mut Io<'_>) -> i32 {
     }
     match result {
         Ok(report) => {
-            let mut inputs = files.used();
-            inputs.push(args.model.clone());
-            if let Some(code) = super::output::refuse_overwrite(
-                &[("--receipt", args.receipt.as_deref())],
-                &inputs,
-                crate::overwrite::MODEL_INPUT,
+            if let Err(code) = verify::write_analysis_receipt(
+                args.receipt.as_deref(),
+                &args.model,
+                &files,
+                argv,
                 io,
-            ) {
-                return code;
-            }
-            if let Some(path) = &args.receipt
-                && let Err(code) = verify::write_receipt(path, argv, io, |arguments, dir| {
+                |arguments, dir| {
                     let figures = receipt::simulation_headline(&report);
                     Receipt::new("simulate", arguments, dir, &files, figures)
                         .with_draws(report.seed, u64::try_from(report.draws).unwrap_or(u64::MAX))
-                })
-            {
+                },
+            ) {
                 return code;
             }
             emit(io, &simulation_report::render(&report, args.format))

@@ -38,6 +38,32 @@ pub fn write_run_receipt(
     })
 }
 
+/// `--receipt FILE` of `sensitivity` or `simulate`: refused (exit 2) when FILE is the model
+/// or a file it read, otherwise written whole. Nothing to do without `--receipt`.
+pub fn write_analysis_receipt(
+    receipt: Option<&Path>,
+    model: &Path,
+    files: &DiskFiles,
+    argv: &[OsString],
+    io: &mut Io<'_>,
+    build: impl FnOnce(Vec<String>, &Path) -> Receipt,
+) -> Result<(), i32> {
+    let Some(path) = receipt else {
+        return Ok(());
+    };
+    let mut inputs = files.used();
+    inputs.push(model.to_path_buf());
+    if let Some(code) = super::output::refuse_overwrite(
+        &[("--receipt", Some(path))],
+        &inputs,
+        crate::overwrite::MODEL_INPUT,
+        io,
+    ) {
+        return Err(code);
+    }
+    write_receipt(path, argv, io, build)
+}
+
 /// After a successful command: `build` makes the receipt from the command line after
 /// `sroi` and the working directory; it is written whole or not at all.
 pub fn write_receipt(
