@@ -358,6 +358,11 @@ fn no_output_option_overwrites_an_input() {
             vec!["run", model, "--receipt", "models/proxies/uk.yaml"],
         ),
         (
+            "--receipt",
+            "is the same file as --out",
+            vec!["run", model, "--out", "r.json", "--receipt", "./r.json"],
+        ),
+        (
             "--out",
             input,
             vec![

@@ -34,7 +34,7 @@ fn every_help_shows_examples_and_the_set_forms() {
     let forms = [
         "--set referrals=150",
         "--set outcomes.improved-wellbeing.deadweight=30%",
-        "--set proxies.gp_appointment=40",
+        "--set proxies.gp_consultation=40",
         "--set inputs.1.value=50000",
         "--set discount_rate=3%",
     ];
@@ -125,7 +125,7 @@ fn the_set_forms_in_the_help_change_the_figures_they_name() {
     std::fs::create_dir_all(dir.path().join("proxies")).unwrap();
     std::fs::write(
         dir.path().join("proxies/uk.yaml"),
-        "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  gp_appointment: { value: 30, source: test }\n",
+        "sroi: 1\nid: uk\nname: UK\ncurrency: GBP\nproxies:\n  gp_consultation: { value: 30, source: test }\n",
     )
     .unwrap();
     std::fs::write(
@@ -133,7 +133,7 @@ fn the_set_forms_in_the_help_change_the_figures_they_name() {
         "sroi: 1\nid: m\nname: M\ncurrency: GBP\nproxies: uk\nparams:\n  referrals: 100\n\
          stakeholders:\n  - id: people\ninputs:\n  - stakeholder: people\n    value: 1000\n\
          outcomes:\n  - id: improved-wellbeing\n    stakeholder: people\n    quantity: \"= referrals\"\n\
-         \x20   proxy: gp_appointment\n    duration: 1\n    deadweight: 10%\n",
+         \x20   proxy: gp_consultation\n    duration: 1\n    deadweight: 10%\n",
     )
     .unwrap();
     let model = model.to_str().unwrap();
@@ -148,9 +148,20 @@ fn the_set_forms_in_the_help_change_the_figures_they_name() {
     // 100 × 30 × 0.7 = 2,100.
     assert_eq!(o["outcomes"][0]["impact"], "2100.00");
     assert_eq!(
-        run("proxies.gp_appointment=40")["outcomes"][0]["proxy"]["value"],
+        run("proxies.gp_consultation=40")["outcomes"][0]["proxy"]["value"],
         "40.00"
     );
     assert_eq!(run("inputs.1.value=50000")["investment"], "50000.00");
     assert_eq!(run("discount_rate=3%")["discount_rate"], "0.03");
+    // And on the shipped model the examples under `--help` use (but for `referrals`, a
+    // param that model does not have).
+    for set in [
+        "outcomes.improved-wellbeing.deadweight=30%",
+        "proxies.gp_consultation=40",
+        "inputs.1.value=50000",
+        "discount_rate=3%",
+    ] {
+        let out = sroi(&["run", "models/arts-for-health.yaml", "--set", set]);
+        assert_eq!(out.code, 0, "--set {set}: {}", out.stderr);
+    }
 }

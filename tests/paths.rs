@@ -198,6 +198,10 @@ fn allow_path_lets_a_model_read_a_folder_outside_its_project() {
         &outside,
     ]);
     assert_eq!(compare.code, 0, "{}", compare.stderr);
+    // So does `sroi functions MODEL`, which loads the model to list its script's functions.
+    assert_eq!(run(&["functions", &path]).code, 1);
+    let functions = run(&["functions", &path, "--allow-path", &outside]);
+    assert_eq!(functions.code, 0, "{}", functions.stderr);
 
     // A folder that does not exist widens nothing, and the refusal says so.
     let typo = arg(&root.join("outsid"));

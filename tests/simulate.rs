@@ -461,3 +461,19 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
     let again = simulate(&project, Scenario::default(), 1000, 42, &mut |_, _| {}).unwrap();
     assert_eq!(short, again);
 }
+
+/// One draw has no spread (its sample SD divides by n − 1 = 0): a bad command line, not a
+/// report with an SD of 0.
+#[test]
+fn fewer_than_two_draws_is_a_bad_command_line() {
+    let exe = env!("CARGO_BIN_EXE_sroi");
+    for draws in ["0", "1"] {
+        let out = std::process::Command::new(exe)
+            .args(["simulate", "models/musician-in-residence.yaml", "--draws", draws])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--draws {draws}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("from 2 to 1000000"), "{stderr}");
+    }
+}

@@ -11,8 +11,8 @@ macro_rules! set_forms {
   --set outcomes.improved-wellbeing.deadweight=30%  an outcome's quantity, proxy, deadweight,
                                                     displacement, attribution, drop_off,
                                                     duration or start
-  --set proxies.gp_appointment=40                   a proxy's value in the active set (scripts'
-                                                    proxy(\"gp_appointment\") sees it too)
+  --set proxies.gp_consultation=40                  a proxy's value in the active set (scripts'
+                                                    proxy(\"gp_consultation\") sees it too)
   --set inputs.1.value=50000                        the value of the 1st input
   --set discount_rate=3%                            the discount rate
 Values are written as in a model: 150, 0.3, 30%."

@@ -128,6 +128,9 @@ pub enum ExplainFormat {
 pub struct FunctionsArgs {
     /// Also list the functions this model's script defines.
     pub model: Option<PathBuf>,
+    /// Let paths written in the model reach DIR too, besides the project. Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -401,7 +404,11 @@ fn functions(args: &FunctionsArgs, io: &mut Io<'_>) -> i32 {
     );
     if let Some(model) = &args.model {
         let mut files = DiskFiles::default();
-        match project::load(&mut files, model, &LoadOptions::default()) {
+        let options = LoadOptions {
+            allow_paths: args.allow_path.clone(),
+            ..LoadOptions::default()
+        };
+        match project::load(&mut files, model, &options) {
             Ok((project, _)) => {
                 text.push_str(&format!(
                     "\nFunctions defined by {}'s script:\n\n",

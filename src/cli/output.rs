@@ -72,7 +72,7 @@ pub fn refuse_overwrite(
     what: &str,
     io: &mut Io<'_>,
 ) -> Option<i32> {
-    let refusals: Vec<Diagnostic> = outputs
+    let mut refusals: Vec<Diagnostic> = outputs
         .iter()
         .filter_map(|(option, path)| {
             let path = (*path)?;
@@ -80,6 +80,33 @@ pub fn refuse_overwrite(
             Some(crate::overwrite::refusal(option, path, input, what))
         })
         .collect();
+    // Two outputs naming one file (`--out r.json --receipt r.json`): the second write
+    // would silently replace the first.
+    let given: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|(option, path)| Some((*option, (*path)?)))
+        .collect();
+    for (i, (option, path)) in given.iter().enumerate() {
+        let earlier = given
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .find(|(_, other)| {
+                crate::overwrite::identity(other) == crate::overwrite::identity(path)
+            });
+        if let Some((first, _)) = earlier {
+            refusals.push(
+                Diagnostic::error(format!(
+                    "{option} {} is the same file as {first}: one would overwrite the other",
+                    crate::diagnostic::display_path(path)
+                ))
+                .code("sroi::cli")
+                .help(format!(
+                    "nothing was written; give {option} and {first} different files"
+                )),
+            );
+        }
+    }
     if refusals.is_empty() {
         return None;
     }

@@ -24,7 +24,7 @@ pub struct SimulateArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub options: ModelOptions,
-    /// Number of draws (1 to 1,000,000).
+    /// Number of draws (2 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_DRAWS, value_parser = draws)]
     pub draws: usize,
     /// Seed of the random numbers: the same seed gives the same output, byte for byte.
@@ -41,9 +41,10 @@ pub struct SimulateArgs {
 
 fn draws(text: &str) -> Result<usize, String> {
     match text.trim().replace('_', "").parse::<usize>() {
-        Ok(n) if (1..=MAX_DRAWS).contains(&n) => Ok(n),
+        // One draw has no spread: its sample standard deviation (n − 1) is undefined.
+        Ok(n) if (2..=MAX_DRAWS).contains(&n) => Ok(n),
         _ => Err(format!(
-            "`{text}` is not a number of draws from 1 to {MAX_DRAWS}"
+            "`{text}` is not a number of draws from 2 to {MAX_DRAWS}"
         )),
     }
 }

@@ -252,8 +252,9 @@ pub fn tornado(r: &SensitivityReport) -> String {
 }
 
 pub(super) fn grid_rows(grid: &TwoWay, currency: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    // Both axes named in words: a `\` corner reads as a path separator to tools.
     let mut header = vec![format!(
-        "{}.{} \\ {}.{}",
+        "{}.{} (rows) × {}.{} (columns)",
         grid.x.outcome,
         grid.x.variable.name(),
         grid.y.outcome,
@@ -351,7 +352,7 @@ fn plain_json(v: &Value) -> String {
 fn csv_text_of(r: &SensitivityReport) -> String {
     if let Some(grid) = &r.two_way {
         let mut header = vec![csv_text(&format!(
-            "{}.{} \\ {}.{}",
+            "{}.{} (rows) × {}.{} (columns)",
             grid.x.outcome,
             grid.x.variable.name(),
             grid.y.outcome,
