@@ -23,7 +23,7 @@ measure() { # prints "cpu_seconds peak_kb" for the command
   cat "$log.out" >"$LAST_OUT"
   rm -f "$log" "$log.out"
 }
-echo "| model | rows | CSV MB | sroi CPU s | polars CPU s | sroi peak MB | polars peak MB | peak / CSV |"
+echo "| model | rows | CSV MB | sroi CPU s | polars CPU s | sroi peak MiB | polars peak MiB | peak / CSV |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for rows in $ROWS; do
   python3 benches/gen_tables.py --rows "$rows" --out "$OUT" >/dev/null
