@@ -69,14 +69,21 @@ fn figures(v: &Value) -> Value {
                     "present_value",
                 ],
             );
-            kept["proxy"] = keep(
-                &o["proxy"],
-                &["id", "value", "unit", "source", "price_year"],
-            );
+            kept["proxy"] = keep(&o["proxy"], &["id", "value", "unit", "source"]);
+            kept["proxy"]["price_year"] = value_price_year(&o["proxy"]);
             kept
         })
         .collect();
     out
+}
+
+/// The price year of the value a proxy contributes: the model's price year once rebased,
+/// else the year it was written in.
+fn value_price_year(proxy: &Value) -> Value {
+    match &proxy["rebased"] {
+        Value::Null => proxy["price_year"].clone(),
+        rebased => rebased["price_year"].clone(),
+    }
 }
 
 fn fraction(v: &Value) -> Decimal {
@@ -142,12 +149,37 @@ fn export_import_run_gives_the_same_figures_for_every_shipped_model() {
         // Importing writes no script: every figure is in the file.
         let text = std::fs::read_to_string(&imported).unwrap();
         assert!(!text.contains("script:") && !text.contains(": \"="));
+
+        // A rebased model's values come back in its price year, stated once for the model
+        // and on every proxy, and are not rebased again (no deflator is written).
+        if let Some(year) = before["price_year"].as_u64() {
+            assert!(
+                text.contains(&format!("\nprice_year: {year}\n")),
+                "{}",
+                model.display()
+            );
+            assert!(!text.contains("deflator:"), "{}", model.display());
+            for (a, b) in after["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(before["outcomes"].as_array().unwrap())
+            {
+                assert!(!b["proxy"]["rebased"].is_null(), "{}", b["id"]);
+                assert_eq!(a["proxy"]["price_year"].as_u64(), Some(year), "{}", a["id"]);
+                assert!(a["proxy"]["rebased"].is_null(), "{}", a["id"]);
+            }
+        }
+        // No warning, in particular no false "proxies in several price years".
+        let check = sroi(&["check", imported.to_str().unwrap()]);
+        assert_eq!(check.code, 0, "{}", check.stderr);
+        assert_eq!(check.stderr, "", "{}", model.display());
     }
 }
 
 /// A Value Map typed by hand: other column order, extra columns, percentages typed as
 /// text or as fractions, no formulas at all. The format's worked check (docs/format.md, section 7).
-fn hand_made(path: &Path, deadweight: &str, stakeholder_id: &str) {
+fn hand_made(path: &Path, deadweight: &str, stakeholder_id: &str, price_year: &str) {
     let mut book = Workbook::new();
     let percent = Format::new().set_num_format("0%");
     let summary = book.add_worksheet().set_name("Summary").unwrap();
@@ -170,6 +202,8 @@ fn hand_made(path: &Path, deadweight: &str, stakeholder_id: &str) {
     summary
         .write_number_with_format(6, 1, 0.035, &percent)
         .unwrap();
+    summary.write_string(7, 0, "Price year").unwrap();
+    summary.write_string(7, 1, price_year).unwrap();
 
     let stakeholders = book.add_worksheet().set_name("Stakeholders").unwrap();
     stakeholders
@@ -230,7 +264,7 @@ fn hand_made(path: &Path, deadweight: &str, stakeholder_id: &str) {
 fn a_workbook_laid_out_by_hand_imports() {
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("hand.xlsx");
-    hand_made(&book, "20%", "funder");
+    hand_made(&book, "20%", "funder", "2024");
     let model = dir.path().join("hand.yaml");
     let import = sroi(&[
         "import",
@@ -239,6 +273,11 @@ fn a_workbook_laid_out_by_hand_imports() {
         model.to_str().unwrap(),
     ]);
     assert_eq!(import.code, 0, "{}", import.stderr);
+    assert!(
+        std::fs::read_to_string(&model)
+            .unwrap()
+            .contains("\nprice_year: 2024\n")
+    );
     let v = run_json(model.to_str().unwrap());
     // The format's worked check (docs/format.md, section 7), by hand.
     assert_eq!(v["model"]["kind"], "forecast");
@@ -257,7 +296,7 @@ fn a_workbook_laid_out_by_hand_imports() {
 fn every_problem_names_its_sheet_and_cell_in_one_pass() {
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("bad.xlsx");
-    hand_made(&book, "250", "The Funder");
+    hand_made(&book, "250", "The Funder", "2024/25");
     let out = dir.path().join("never.yaml");
     let import = sroi(&[
         "import",
@@ -277,6 +316,10 @@ fn every_problem_names_its_sheet_and_cell_in_one_pass() {
         "{err}"
     );
     assert!(err.contains("the-funder"), "suggests an id: {err}");
+    assert!(
+        err.contains("Summary!B8: price year `2024/25` is not a year"),
+        "{err}"
+    );
 
     let missing = sroi(&["import", "no/such/book.xlsx"]);
     assert_eq!(missing.code, 1);

@@ -230,7 +230,23 @@ fn the_layout_is_the_value_map_and_cached_results_are_sroi_figures() {
             figures["total_present_value"].as_str().unwrap()
         );
         assert_eq!(s["Discounting"].to_string(), "end-of-year");
-        assert!(close(float(&s["Discount rate"]), 0.035));
+        // A rebased model: the workbook states its price year, and each Proxy value (the
+        // rebased value) is labelled with that year, its original year beside it.
+        if let Some(year) = figures["price_year"].as_u64() {
+            assert_eq!(float(&s["Price year"]), year as f64);
+            let column = |title: &str| header.iter().position(|h| h == title).unwrap();
+            let (price_year_col, original_col) =
+                (column("Proxy price year"), column("Original price year"));
+            for (row, o) in outcomes[1..].iter().zip(json_outcomes) {
+                assert_eq!(float(&row[price_year_col]), year as f64, "{}", o["id"]);
+                assert_eq!(
+                    float(&row[original_col]),
+                    o["proxy"]["rebased"]["original_price_year"]
+                        .as_u64()
+                        .unwrap() as f64
+                );
+            }
+        }
         let inputs = sheet(&path, "Inputs");
         assert_eq!(
             inputs[0].iter().map(|c| c.to_string()).collect::<Vec<_>>(),

@@ -144,6 +144,7 @@ pub fn evaluation(
             kind: model.kind,
             period: model.period.clone(),
             description: model.description.clone(),
+            price_year: model.price_year.as_ref().map(|y| y.value),
             file: model.file.name.clone(),
         },
         proxy_set: SetInfo {

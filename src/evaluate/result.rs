@@ -15,6 +15,8 @@ pub struct ModelInfo {
     pub kind: Kind,
     pub period: Option<String>,
     pub description: Option<String>,
+    /// `price_year:` as the model states it: every proxy value is in this year's prices.
+    pub price_year: Option<u16>,
     pub file: String,
 }
 

@@ -409,6 +409,19 @@ fn summary_yaml(sheet: &Sheet, problems: &mut Diagnostics) -> String {
     text("Currency", "currency", true, &mut out);
     text("Period", "period", false, &mut out);
     text("Discounting", "discounting", false, &mut out);
+    // The year every proxy value is in. No `deflator` is written: the values are already
+    // in this year, so a deflator would only rebase them a second time.
+    if let Some((cell, at)) = values.get(&key("Price year"))
+        && let Some(written) = text_of(cell)
+    {
+        match price_year(&written) {
+            Some(year) => out.push_str(&format!("price_year: {year}\n")),
+            None => problems.push(
+                Diagnostic::error(format!("{at}: price year `{written}` is not a year"))
+                    .help("write a year such as 2024, or leave the cell blank"),
+            ),
+        }
+    }
     if let Some((cell, at)) = values.get(&key("Discount rate"))
         && let Some(written) = text_of(cell)
     {
@@ -422,6 +435,26 @@ fn summary_yaml(sheet: &Sheet, problems: &mut Diagnostics) -> String {
         }
     }
     out
+}
+
+/// A year as a price year is written: a whole number from 1900 to 2200.
+fn price_year(text: &str) -> Option<u16> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|y| (1900..=2200).contains(y))
+}
+
+/// Where a rebased value came from, as the workbook's information columns say (never read
+/// as figures: Proxy value is already in Proxy price year, and a reviewer may have edited it).
+fn rebasing_note(row: &Row<'_>) -> Option<String> {
+    let original = row.text("Original proxy value")?;
+    let from = row.text("Original price year")?;
+    let factor = row
+        .text("Rebasing factor")
+        .map_or_else(String::new, |f| format!(", rebasing factor {f}"));
+    let line = format!("workbook: original proxy value {original} in {from} prices{factor}");
+    // A comment is one line whatever a hand-typed cell holds.
+    Some(line.replace(['\n', '\r'], " "))
 }
 
 fn outcome_yaml(row: &Row<'_>, problems: &mut Diagnostics) -> Option<String> {
@@ -457,9 +490,9 @@ fn outcome_yaml(row: &Row<'_>, problems: &mut Diagnostics) -> Option<String> {
     let drop_off = row.number("Drop-off", NumberKind::Percent, zero, problems);
     let price_year = match row.text("Proxy price year") {
         None => Some(None),
-        Some(text) => match text.parse::<u16>() {
-            Ok(year) if (1900..=2200).contains(&year) => Some(Some(year)),
-            _ => {
+        Some(text) => match price_year(&text) {
+            Some(year) => Some(Some(year)),
+            None => {
                 problems.push(
                     Diagnostic::error(format!(
                         "{}: proxy price year `{text}` is not a year",
@@ -489,6 +522,9 @@ fn outcome_yaml(row: &Row<'_>, problems: &mut Diagnostics) -> Option<String> {
     ));
     if let Some(id) = proxy_id? {
         out.push_str(&format!("      id: {}\n", quoted(&id)));
+    }
+    if let Some(note) = rebasing_note(row) {
+        out.push_str(&format!("      # {note}\n"));
     }
     out.push_str(&format!("      value: {}\n", decimal(proxy_value?)));
     for (title, yaml_key) in [("Proxy unit", "unit"), ("Proxy description", "description")] {

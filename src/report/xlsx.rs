@@ -10,7 +10,13 @@
 //! - `Outcomes`: Outcome id | Stakeholder | Description | Indicator | Quantity | Proxy id |
 //!   Proxy value | Proxy source | Duration | Start | Deadweight | Displacement |
 //!   Attribution | Drop-off | Impact | Year 1 … Year H | Present value | Proxy unit |
-//!   Proxy description | Proxy price year
+//!   Proxy description | Proxy price year | Original proxy value | Original price year |
+//!   Rebasing factor
+//!
+//! Proxy value is the value the formulas use, and Proxy price year is the year of *that*
+//! value: in a rebased model (`price_year` + `deflator`) the rebased value and the model's
+//! price year. The last three columns show where a rebased value came from; they are
+//! information only (`import` writes them as a comment), so a round trip never rebases twice.
 //! - `Inputs`: Stakeholder | Description | Year | Value
 //! - `Outputs`: Description | Quantity
 //! - `Stakeholders`: Stakeholder id | Name | Investment | Present value | Share
@@ -53,6 +59,8 @@ pub const SUMMARY_LABELS: &[&str] = &[
     "Period",
     "Currency",
     "Proxy set",
+    "Price year",
+    "Deflator",
     "Discount rate",
     "Discounting",
     "Horizon (years)",
@@ -223,6 +231,9 @@ fn outcomes_sheet(
         "Proxy unit",
         "Proxy description",
         "Proxy price year",
+        "Original proxy value",
+        "Original price year",
+        "Rebasing factor",
     ]));
     header(sheet, &titles, f)?;
     for (c, width) in [
@@ -335,8 +346,20 @@ fn outcome_row(
         pv_col + 2,
         o.proxy.description.as_deref().unwrap_or(""),
     )?;
-    if let Some(year) = o.proxy.price_year {
+    // The year of the value in Proxy value: once rebased, the model's price year.
+    let year = o
+        .proxy
+        .rebased
+        .as_ref()
+        .map(|r| r.price_year)
+        .or(o.proxy.price_year);
+    if let Some(year) = year {
         sheet.write_number(row0, pv_col + 3, f64::from(year))?;
+    }
+    if let Some(r) = &o.proxy.rebased {
+        sheet.write_number_with_format(row0, pv_col + 4, number(r.original), &f.money)?;
+        sheet.write_number(row0, pv_col + 5, f64::from(r.from_year))?;
+        sheet.write_number_with_format(row0, pv_col + 6, number(r.factor), &f.factor)?;
     }
     Ok(())
 }
@@ -503,6 +526,20 @@ fn summary_sheet(
     text(sheet, "Period", e.model.period.as_deref().unwrap_or(""))?;
     text(sheet, "Currency", &e.currency)?;
     text(sheet, "Proxy set", &e.proxy_set.id)?;
+    // The year every Proxy value is in, when the model states one; `import` writes it back.
+    let price_year_row0 = summary_row("Price year") - 1;
+    sheet.write_string(price_year_row0, 0, "Price year")?;
+    if let Some(year) = e.model.price_year {
+        sheet.write_number(price_year_row0, 1, f64::from(year))?;
+    }
+    // Information only: every Proxy value is already rebased, so `import` does not write it.
+    let deflator = e.prices.as_ref().map_or_else(String::new, |p| {
+        format!(
+            "{} ({}; {}): values already rebased",
+            p.deflator_id, p.deflator_name, p.deflator_source
+        )
+    });
+    text(sheet, "Deflator", &deflator)?;
     let rate_row0 = summary_row("Discount rate") - 1;
     sheet.write_string(rate_row0, 0, "Discount rate")?;
     sheet.write_number_with_format(
