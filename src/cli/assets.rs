@@ -203,12 +203,9 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 (register_file, "the register being exported"),
                 (&files.used()[..], "a file the register reads"),
             ] {
-                if let Some(code) = super::output::refuse_overwrite(
-                    &[("--out", out.as_deref())],
-                    inputs,
-                    what,
-                    io,
-                ) {
+                if let Some(code) =
+                    super::output::refuse_overwrite(&[("--out", out.as_deref())], inputs, what, io)
+                {
                     return code;
                 }
             }
