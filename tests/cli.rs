@@ -405,3 +405,49 @@ fn no_output_option_overwrites_an_input() {
         assert!(tree(root) == before, "{args:?}: a file changed");
     }
 }
+
+/// `assets export --out` names none of the files the register reads, under any spelling:
+/// its tables, survey, rules script and the modules it imports, its baseline wave and
+/// that wave's table. Refused with exit 2 before anything is written (a GeoPackage is
+/// written while exporting), every file unchanged.
+#[test]
+fn assets_export_never_overwrites_a_file_the_register_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["registers", "scripts", "models"] {
+        copy_tree(&repo.join(sub), &root.join(sub));
+    }
+    copy_tree(&repo.join("tests/assets/small"), &root.join("small"));
+    let export = |register: &str, format: &str, out: &str| {
+        let args = [
+            "assets", "export", register, "--format", format, "--out", out,
+        ];
+        let before = tree(root);
+        let run = Command::new(get_cargo_bin("sroi"))
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("× --out ") && stderr.contains("is a file the register reads"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("nothing was written"), "{args:?}: {stderr}");
+        assert!(run.stdout.is_empty(), "{args:?}");
+        assert!(tree(root) == before, "{args:?}: a file changed");
+    };
+    let blackpool = "registers/blackpool.yaml";
+    export(blackpool, "geojson", "registers/data/blackpool-assets.csv");
+    export(blackpool, "geojson", "scripts/assets/blackpool.rhai");
+    export(blackpool, "oruk", "registers/data/blackpool-survey.csv");
+    let liverpool = "registers/liverpool.yaml";
+    export(liverpool, "gpkg", "registers/liverpool-2008.yaml");
+    export(liverpool, "gpkg", "registers/data/liverpool-2008.csv");
+    let town = "small/registers/town.yaml";
+    export(town, "geojson", "small/scripts/lib/words.rhai");
+    export(town, "gpkg", "./small/registers/data/../data/town.csv");
+}

@@ -144,20 +144,44 @@ pub enum Export {
     Gpkg,
 }
 
-/// Export every asset (GeoJSON, GeoPackage) or the active ones (ORUK). Text formats
-/// are returned for the caller to write; a GeoPackage is written to `out` atomically.
-pub fn export(
+/// What an export reads, loaded: the register with its tables, survey, rules and
+/// modules, every path recorded in `files`. The command line checks `--out` against
+/// those paths between this and `export`, which may write.
+pub fn load_export(
     files: &mut dyn Files,
     path: &Path,
+    options: &Options,
+) -> Result<(super::Mapped, Diagnostics), Diagnostics> {
+    load_mapped(files, path, &options.set, &options.allow_paths)
+}
+
+/// Read the `baseline:` wave of `mapped` (cells only) for the paths it records in
+/// `files`: an export does not use that wave, but `--out` must not overwrite it or its
+/// tables either. Its problems are `sroi assets check`'s business, so they are dropped.
+pub fn record_baseline(files: &mut dyn Files, mapped: &super::Mapped, options: &Options) {
+    if let Some((baseline, _)) = &mapped.register.baseline {
+        let cells_only = LoadOptions {
+            set: Vec::new(),
+            skip_rules: true,
+            allow_paths: options.allow_paths.clone(),
+        };
+        // Only the paths it read matter here (recorded by `files`), not what it holds.
+        let _recorded_in_files = register::load(files, baseline, &cells_only);
+    }
+}
+
+/// Export every asset (GeoJSON, GeoPackage) or the active ones (ORUK) of a register
+/// loaded by `load_export`. Text formats are returned for the caller to write; a
+/// GeoPackage is written to `out` atomically.
+pub fn export(
+    mapped: &super::Mapped,
     kind: Export,
     out: Option<&Path>,
-    options: &Options,
-) -> Result<(Option<String>, Diagnostics), Diagnostics> {
-    let (mapped, warnings) = load_mapped(files, path, &options.set, &options.allow_paths)?;
+) -> Result<Option<String>, Diagnostics> {
     let all: Vec<usize> = (0..mapped.register.assets.len()).collect();
     match kind {
-        Export::Geojson => Ok((Some(geojson::render(&mapped, &all)), warnings)),
-        Export::Oruk => Ok((Some(super::oruk::render(&mapped)), warnings)),
+        Export::Geojson => Ok(Some(geojson::render(mapped, &all))),
+        Export::Oruk => Ok(Some(super::oruk::render(mapped))),
         Export::Gpkg => {
             let Some(out) = out else {
                 return Err(Diagnostic::error(
@@ -165,9 +189,9 @@ pub fn export(
                 )
                 .into());
             };
-            super::gpkg::write(&mapped, &all, out)
+            super::gpkg::write(mapped, &all, out)
                 .map_err(|e| Diagnostics::from(Diagnostic::error(e).in_file(out)))?;
-            Ok((None, warnings))
+            Ok(None)
         }
     }
 }

@@ -190,29 +190,39 @@ pub fn run(args: &AssetsArgs, io: &mut Io<'_>) -> i32 {
                 );
                 return 2;
             }
-            // The register itself, before anything is read (a GeoPackage is written while
-            // exporting).
-            if let Some(code) = super::output::refuse_overwrite(
-                &[("--out", out.as_deref())],
-                std::slice::from_ref(&register.register),
-                "the register being exported",
-                io,
-            ) {
-                return code;
+            let options = register.options(Format::Table);
+            let loaded = report::load_export(&mut files, &register.register, &options);
+            if let (Some(_), Ok((mapped, _))) = (out, &loaded) {
+                report::record_baseline(&mut files, mapped, &options);
             }
+            // Every file the register read (tables, survey, rules and modules, baseline
+            // wave), even when it failed to load, is checked before anything is written
+            // (a GeoPackage is written while exporting).
+            let register_file = std::slice::from_ref(&register.register);
+            for (inputs, what) in [
+                (register_file, "the register being exported"),
+                (&files.used()[..], "a file the register reads"),
+            ] {
+                if let Some(code) =
+                    super::output::refuse_overwrite(&[("--out", out.as_deref())], inputs, what, io)
+                {
+                    return code;
+                }
+            }
+            let (mapped, warnings) = match loaded {
+                Ok(loaded) => loaded,
+                Err(d) => {
+                    io.report(&d);
+                    return EXIT_INVALID;
+                }
+            };
             let kind = match format {
                 ExportFormat::Geojson => Export::Geojson,
                 ExportFormat::Oruk => Export::Oruk,
                 ExportFormat::Gpkg => Export::Gpkg,
             };
-            return match report::export(
-                &mut files,
-                &register.register,
-                kind,
-                out.as_deref(),
-                &register.options(Format::Table),
-            ) {
-                Ok((text, warnings)) => {
+            return match report::export(&mapped, kind, out.as_deref()) {
+                Ok(text) => {
                     io.report(&warnings);
                     match (text, out) {
                         (Some(text), None) => super::emit(io, &text),

@@ -209,16 +209,21 @@ pub fn load_set(
             Ok(f) => f,
             Err(err) => return Err(missing_set(files, &next, &next_label, &err, named_at).into()),
         };
-        // A file named from another file is parsed (and so quoted) only once it is one.
-        if let (Some(at), Some(span)) = &named_at
-            && !roots::is_sroi_yaml(file.text())
-        {
-            let what = if paths.is_empty() {
-                "proxy set"
-            } else {
-                "`extends`"
-            };
-            return Err(roots::not_a(&next_label, what, "an sroi proxy set", (at, *span)).into());
+        // A file is parsed (and so quoted in errors) only once it is an sroi file, whether
+        // another file or the command line (`--proxies`, perhaps through a link) named it.
+        if !roots::is_sroi_yaml(file.text()) {
+            return Err(match &named_at {
+                (Some(at), Some(span)) => {
+                    let what = if paths.is_empty() {
+                        "proxy set"
+                    } else {
+                        "`extends`"
+                    };
+                    roots::not_a(&next_label, what, "an sroi proxy set", (at, *span))
+                }
+                _ => not_a_set_file(&next_label, &next),
+            }
+            .into());
         }
         let (set, diagnostics) = read_set_file(&file);
         if diagnostics.has_errors() {
@@ -251,6 +256,17 @@ pub fn load_set(
         named_at = (Some(Arc::clone(&file)), Some(parent.span));
     }
     flatten(chain)
+}
+
+/// The refusal of a set named on the command line that is not an sroi file: it names the
+/// file, and shows none of it.
+fn not_a_set_file(label: &str, path: &Path) -> Diagnostic {
+    Diagnostic::error(format!(
+        "proxy set `{label}` is not an sroi proxy-set file (it has no `sroi: 1` line), so sroi will not read it"
+    ))
+    .code("sroi::proxy-set")
+    .in_file(path)
+    .help("name a proxy-set YAML file, which starts with `sroi: 1`: a set's name in models/proxies/, or its path")
 }
 
 fn normalise(path: &Path) -> PathBuf {
