@@ -469,7 +469,12 @@ fn fewer_than_two_draws_is_a_bad_command_line() {
     let exe = env!("CARGO_BIN_EXE_sroi");
     for draws in ["0", "1"] {
         let out = std::process::Command::new(exe)
-            .args(["simulate", "models/musician-in-residence.yaml", "--draws", draws])
+            .args([
+                "simulate",
+                "models/musician-in-residence.yaml",
+                "--draws",
+                draws,
+            ])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "--draws {draws}");
