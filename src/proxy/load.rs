@@ -45,7 +45,7 @@ pub struct ProxySetFile {
 pub enum SetReference {
     /// `uk`: a file found by convention.
     Name(String),
-    /// `../shared/uk.yaml`: a path.
+    /// `../licensed/hact.yaml`: a path.
     Path(PathBuf),
 }
 
