@@ -251,15 +251,20 @@ pub fn tornado(r: &SensitivityReport) -> String {
     out
 }
 
-pub(super) fn grid_rows(grid: &TwoWay, currency: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    // Both axes named in words: a `\` corner reads as a path separator to tools.
-    let mut header = vec![format!(
+/// The grid's top-left cell, naming both axes in words (a `\` corner reads as a path
+/// separator to tools).
+fn grid_corner(grid: &TwoWay) -> String {
+    format!(
         "{}.{} (rows) × {}.{} (columns)",
         grid.x.outcome,
         grid.x.variable.name(),
         grid.y.outcome,
         grid.y.variable.name()
-    )];
+    )
+}
+
+pub(super) fn grid_rows(grid: &TwoWay, currency: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec![grid_corner(grid)];
     header.extend(
         grid.y
             .values
@@ -351,13 +356,7 @@ fn plain_json(v: &Value) -> String {
 /// down, y values across.
 fn csv_text_of(r: &SensitivityReport) -> String {
     if let Some(grid) = &r.two_way {
-        let mut header = vec![csv_text(&format!(
-            "{}.{} (rows) × {}.{} (columns)",
-            grid.x.outcome,
-            grid.x.variable.name(),
-            grid.y.outcome,
-            grid.y.variable.name()
-        ))];
+        let mut header = vec![csv_text(&grid_corner(grid))];
         header.extend(
             grid.y
                 .values
