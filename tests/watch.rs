@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 const PATIENCE: Duration = Duration::from_secs(40);
@@ -36,7 +36,9 @@ outcomes:
 /// A child process whose standard output is collected as it arrives; killed when dropped.
 struct Collected {
     child: Child,
-    output: Arc<Mutex<String>>,
+    /// The text so far and whether standard output has closed (the process is ending),
+    /// and a signal raised whenever either changes.
+    output: Arc<(Mutex<(String, bool)>, Condvar)>,
 }
 
 impl Collected {
@@ -47,37 +49,70 @@ impl Collected {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let output = Arc::new(Mutex::new(String::new()));
+        let output = Arc::new((Mutex::new((String::new(), false)), Condvar::new()));
         let sink = Arc::clone(&output);
         let mut stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
+            let (state, more) = &*sink;
             while let Ok(n) = stdout.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                sink.lock()
+                state
+                    .lock()
                     .unwrap()
+                    .0
                     .push_str(&String::from_utf8_lossy(&buf[..n]));
+                more.notify_all();
             }
+            state.lock().unwrap().1 = true;
+            more.notify_all();
         });
         Collected { child, output }
     }
 
     fn text(&self) -> String {
-        self.output.lock().unwrap().clone()
+        self.output.0.lock().unwrap().0.clone()
+    }
+
+    /// Block until more output arrives or `limit` passes, whichever is first.
+    fn more_within(&self, seen: usize, limit: Duration) {
+        let (state, more) = &*self.output;
+        let guard = state.lock().unwrap();
+        let _ = more
+            .wait_timeout_while(guard, limit, |(t, closed)| t.len() == seen && !*closed)
+            .unwrap();
+    }
+
+    /// Wait until standard output closes, then for the process's exit status.
+    fn wait_for_exit(&mut self) -> i32 {
+        let (state, more) = &*self.output;
+        let guard = state.lock().unwrap();
+        let (guard, _) = more
+            .wait_timeout_while(guard, PATIENCE, |(_, closed)| !*closed)
+            .unwrap();
+        assert!(guard.1, "the process did not end within {PATIENCE:?}");
+        drop(guard);
+        self.child.wait().unwrap().code().unwrap_or(-1)
     }
 
     /// Wait until the output contains `needle`.
     fn wait_for(&self, needle: &str) {
+        self.wait_until(&format!("{needle:?}"), |text| text.contains(needle));
+    }
+
+    /// Wait, waking on each new piece of output, until `done` holds for the text so far.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) {
         let started = Instant::now();
-        while !self.text().contains(needle) {
-            assert!(
-                started.elapsed() < PATIENCE,
-                "no {needle:?} in:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        loop {
+            let text = self.text();
+            if done(&text) {
+                return;
+            }
+            let left = PATIENCE.saturating_sub(started.elapsed());
+            assert!(!left.is_zero(), "no {what} within {PATIENCE:?} in:\n{text}");
+            self.more_within(text.len(), left);
         }
     }
 }
@@ -178,20 +213,44 @@ impl Watch {
                 if rest.trim_end().ends_with('}')
                     || rest.contains("failed") && rest.contains("found")
                 {
-                    std::thread::sleep(Duration::from_millis(50));
+                    // Take what else is written with it (a write may be split), waking as
+                    // soon as it comes.
+                    self.process
+                        .more_within(text.len(), Duration::from_millis(50));
                     return self.text()[start..].to_owned();
                 }
             }
+            let left = PATIENCE.saturating_sub(started.elapsed());
             assert!(
-                started.elapsed() < PATIENCE,
+                !left.is_zero(),
                 "no evaluation {n} within {PATIENCE:?}; output so far:\n{text}"
             );
-            std::thread::sleep(Duration::from_millis(20));
+            self.process.more_within(text.len(), left);
         }
     }
 
     fn evaluation_count(&self) -> usize {
         self.text().matches("==> evaluation ").count()
+    }
+
+    /// A negative can only be shown by waiting: for `quiet`, every piece of output that
+    /// arrives is checked at once, and none may start another evaluation.
+    fn no_evaluation_within(&self, quiet: Duration) {
+        let before = self.evaluation_count();
+        let started = Instant::now();
+        loop {
+            let text = self.text();
+            assert_eq!(
+                text.matches("==> evaluation ").count(),
+                before,
+                "an evaluation that should not happen:\n{text}"
+            );
+            let left = quiet.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return;
+            }
+            self.process.more_within(text.len(), left);
+        }
     }
 
     fn write(&self, p: &str, text: &str) {
@@ -207,15 +266,8 @@ impl Watch {
             .args(["-INT", &self.process.child.id().to_string()])
             .status()
             .unwrap();
-        assert!(status.success());
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.process.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(started.elapsed() < PATIENCE, "watch did not stop on Ctrl-C");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert!(status.success(), "watch did not stop on Ctrl-C");
+        self.process.wait_for_exit()
     }
 }
 
@@ -300,9 +352,9 @@ fn swap_backup_and_output_files_never_trigger() {
     ] {
         w.write(side, "x");
     }
-    // Give the watcher time to see them (a negative can only be shown by waiting).
-    std::thread::sleep(Duration::from_millis(600));
+    // Give the watcher time to see them.
     assert_eq!(w.evaluation_count(), 1, "{}", w.text());
+    w.no_evaluation_within(Duration::from_millis(600));
     w.write("models/w.yaml", &w.model_with_quantity("3"));
     let section = w.wait_for_evaluation(2);
     assert_eq!(quantity(&section), "3");
@@ -371,8 +423,8 @@ fn a_burst_of_saves_gives_one_evaluation_of_the_final_content() {
     }
     let section = w.wait_for_evaluation(2);
     assert_eq!(quantity(&section), "15", "{section}");
-    std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(w.evaluation_count(), 2, "{}", w.text());
+    w.no_evaluation_within(Duration::from_millis(1200));
 }
 
 #[test]
@@ -389,8 +441,8 @@ fn files_no_longer_used_stop_being_watched() {
     assert_eq!(quantity(&w.wait_for_evaluation(2)), "4");
     // The old table is no longer used: editing it changes nothing.
     w.write("models/data/survey.csv", "id,before,after\n1,1,9\n");
-    std::thread::sleep(Duration::from_millis(600));
     assert_eq!(w.evaluation_count(), 2, "{}", w.text());
+    w.no_evaluation_within(Duration::from_millis(600));
     // The new one is followed.
     w.write("models/data/other.csv", "id,before,after\n1,1,9\n");
     assert_eq!(quantity(&w.wait_for_evaluation(3)), "1");
@@ -595,21 +647,15 @@ fn a_register_is_watched_and_its_rules_re_run_on_a_save() {
     );
     process.wait_for("==> evaluation 1 ");
     process.wait_for("asset register");
-    let started = Instant::now();
-    while choir_score(&process.text()).is_none() {
-        assert!(started.elapsed() < PATIENCE, "{}", process.text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    process.wait_until("choir score", |text| choir_score(text).is_some());
     assert_eq!(choir_score(&process.text()).as_deref(), Some("6"));
     let register = root.join("registers/town.yaml");
     let text = fs::read_to_string(&register).unwrap();
     fs::write(&register, text.replace("weight: 2", "weight: 3")).unwrap();
     process.wait_for("==> evaluation 2 ");
-    let started = Instant::now();
-    while choir_score(&process.text()).as_deref() != Some("8") {
-        assert!(started.elapsed() < PATIENCE, "{}", process.text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    process.wait_until("choir score 8", |text| {
+        choir_score(text).as_deref() == Some("8")
+    });
 }
 
 /// Run `sroi ARGS` in `root` and wait for it to end; a watch that does not stop by itself
