@@ -30,6 +30,8 @@ struct Served {
     child: Child,
     addr: String,
     dir: tempfile::TempDir,
+    /// Receives once standard output has closed: the process is ending.
+    closed: mpsc::Receiver<()>,
 }
 
 impl Drop for Served {
@@ -91,9 +93,19 @@ impl Served {
             .and_then(|rest| rest.strip_suffix('/'))
             .unwrap_or_else(|| panic!("first line is not the address: {first:?}"))
             .to_owned();
-        // Keep draining stdout so the watcher never blocks on a full pipe.
-        std::thread::spawn(move || while rx.recv().is_ok() {});
-        let served = Served { child, addr, dir };
+        // Keep draining stdout so the watcher never blocks on a full pipe, and say when it
+        // closes.
+        let (closed_tx, closed) = mpsc::channel();
+        std::thread::spawn(move || {
+            while rx.recv().is_ok() {}
+            let _ = closed_tx.send(());
+        });
+        let served = Served {
+            child,
+            addr,
+            dir,
+            closed,
+        };
         served.wait_until("/version", |v| v.trim() != "0");
         served
     }
@@ -123,6 +135,7 @@ impl Served {
                 started.elapsed() < deadline,
                 "{path} not ready within {deadline:?}; last answer {status}:\n{body}"
             );
+            // The server offers nothing a test could block on: poll, with the deadline above.
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -257,14 +270,11 @@ fn ctrl_c_stops_the_watch_and_the_server() {
         .status()
         .unwrap();
     assert!(status.success());
-    let started = Instant::now();
-    let code = loop {
-        if let Some(status) = served.child.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(started.elapsed() < PATIENCE, "watch did not stop on Ctrl-C");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    served
+        .closed
+        .recv_timeout(PATIENCE)
+        .expect("watch did not stop on Ctrl-C");
+    let code = served.child.wait().unwrap().code();
     assert_eq!(code, Some(0));
     assert!(TcpStream::connect(&served.addr).is_err(), "still listening");
 }
