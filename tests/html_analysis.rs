@@ -12,68 +12,22 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::browser::{browse, colours};
+use common::fixtures;
 use common::sroi;
 use rust_decimal::Decimal;
 
-/// Ratio about 1.34 with tipping points inside several ranges; the name needs escaping.
-const MODEL: &str = "sroi: 1
-id: two-outcomes
-name: Two <outcomes> & a \"quote\"
-currency: GBP
-discount_rate: 3.5%
-stakeholders:
-  - id: people
-  - id: funder
-inputs:
-  - stakeholder: funder
-    value: 20000
-outcomes:
-  - id: a
-    stakeholder: people
-    quantity: 10
-    proxy: { value: 1000, source: illustrative }
-    duration: 5
-    deadweight: 20%
-    displacement: 5%
-    attribution: 25%
-    drop_off: 10%
-  - id: b
-    stakeholder: people
-    quantity: 40
-    proxy: { value: 150, source: illustrative }
-    duration: 1
-    start: after
-sensitivity:
-  quantity: 25%
-  deadweight: 15%
-  duration: 2
-  outcomes:
-    b: { proxy: [100, 300], attribution: [0%, 50%] }
-";
+/// The shared two-outcome model, with a name that needs escaping in HTML.
+fn model() -> String {
+    fixtures::TWO_OUTCOMES.replace("name: Two outcomes", "name: Two <outcomes> & a \"quote\"")
+}
 
 /// Ratio = quantity / 5 with quantity uniform on (0, 20): P(ratio ≥ 1) = 3/4, median 2.
-const SIMULATED: &str = "sroi: 1
-id: linear
-name: Linear in one figure
-currency: GBP
-discount_rate: 0%
-stakeholders:
-  - id: people
-  - id: funder
-inputs:
-  - stakeholder: funder
-    value: 5000
-outcomes:
-  - id: better
-    stakeholder: people
-    quantity: 10
-    proxy: { value: 1000, source: illustrative }
-    duration: 1
-uncertainty:
-  outcomes:
-    better:
-      quantity: uniform(0, 20)
-";
+fn simulated() -> String {
+    fixtures::model_text(
+        "",
+        "uncertainty:\n  outcomes:\n    better:\n      quantity: uniform(0, 20)\n",
+    )
+}
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -193,7 +147,7 @@ fn assert_not_blank(page: &Path, dir: &Path) {
 
 #[test]
 fn the_sensitivity_page_shows_the_table_figures_and_one_bar_per_row() {
-    let f = fixture(MODEL);
+    let f = fixture(&model());
     let model = f.model.to_str().unwrap();
     let html = output(&["sensitivity", model, "--format", "html"]);
     let table = output(&["sensitivity", model]);
@@ -247,7 +201,7 @@ fn the_sensitivity_page_shows_the_table_figures_and_one_bar_per_row() {
 
 #[test]
 fn the_two_way_heat_map_marks_the_ratio_1_contour() {
-    let f = fixture(MODEL);
+    let f = fixture(&model());
     let model = f.model.to_str().unwrap();
     let args = ["sensitivity", model, "--two-way", "a.quantity,a.deadweight"];
     let html = output(&[&args[..], &["--format", "html"]].concat());
@@ -305,7 +259,7 @@ fn the_two_way_heat_map_marks_the_ratio_1_contour() {
 
 #[test]
 fn the_simulation_page_shows_the_chance_the_median_and_twenty_bins() {
-    let f = fixture(SIMULATED);
+    let f = fixture(&simulated());
     let model = f.model.to_str().unwrap();
     let args = ["simulate", model, "--draws", "4000", "--seed", "7"];
     let html = output(&[&args[..], &["--format", "html"]].concat());

@@ -17,46 +17,12 @@ use sroi::model::sensitivity::Variable;
 use sroi::project::{self, LoadOptions, Project};
 use sroi::source::DiskFiles;
 
+use common::fixtures::TWO_OUTCOMES;
 use common::sroi;
 
 fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
-
-const TWO_OUTCOMES: &str = "sroi: 1
-id: two-outcomes
-name: Two outcomes
-currency: GBP
-discount_rate: 3.5%
-stakeholders:
-  - id: people
-  - id: funder
-inputs:
-  - stakeholder: funder
-    value: 20000
-outcomes:
-  - id: a
-    stakeholder: people
-    quantity: 10
-    proxy: { value: 1000, source: illustrative }
-    duration: 5
-    deadweight: 20%
-    displacement: 5%
-    attribution: 25%
-    drop_off: 10%
-  - id: b
-    stakeholder: people
-    quantity: 40
-    proxy: { value: 150, source: illustrative }
-    duration: 1
-    start: after
-sensitivity:
-  quantity: 25%
-  deadweight: 15%
-  duration: 2
-  outcomes:
-    b: { proxy: [100, 300], attribution: [0%, 50%] }
-";
 
 struct Fixture {
     _dir: tempfile::TempDir,

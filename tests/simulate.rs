@@ -19,32 +19,8 @@ use sroi::evaluate::{Evaluator, OutcomeField, Scenario, Target};
 use sroi::project::{self, LoadOptions, Project};
 use sroi::source::DiskFiles;
 
+use common::fixtures::model_text;
 use common::sroi;
-
-/// One outcome: Q 10, P 1000, no adjustments, 1 year during, r = 0 → PV = 10·1000·(1 − DW)…,
-/// with `extra` lines added under the outcome and `tail` after it.
-fn model_text(outcome_extra: &str, tail: &str) -> String {
-    format!(
-        "sroi: 1
-id: linear
-name: Linear in one figure
-currency: GBP
-discount_rate: 0%
-stakeholders:
-  - id: people
-  - id: funder
-inputs:
-  - stakeholder: funder
-    value: 5000
-outcomes:
-  - id: better
-    stakeholder: people
-    quantity: 10
-    proxy: {{ value: 1000, source: illustrative }}
-    duration: 1
-{outcome_extra}{tail}"
-    )
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,

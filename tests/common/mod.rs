@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod fixtures;
 
 use sroi::cli::{Io, run};
 use sroi::diagnostic::Style;
