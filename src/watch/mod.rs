@@ -260,6 +260,15 @@ impl Session {
         hasher.finish()
     }
 
+    /// Whether the folders to watch for `used` are no longer those being watched: a folder
+    /// on a missing file's path appeared (or went) while the watches were being set up, so
+    /// no event for it will come.
+    fn folders_moved(&self, used: &[PathBuf]) -> bool {
+        let mut paths = used.to_vec();
+        paths.push(self.settings.model.clone());
+        WatchSet::new(paths.iter()).dirs() != self.watched_dirs
+    }
+
     /// Follow exactly the files the last evaluation used (and the model, even if missing).
     fn rewatch(&mut self, watcher: &mut Watcher, used: &[PathBuf], io: &mut Io<'_>) {
         let mut paths = used.to_vec();
@@ -522,7 +531,7 @@ pub fn run(settings: Settings, io: &mut Io<'_>) -> i32 {
         session.rewatch(&mut watcher, &used, io);
         // A file that changed while a newly watched folder was being set up (a folder that
         // has just appeared, say) sends no event: look once more before waiting.
-        if session.fingerprint_of(&used) != fingerprint {
+        if session.fingerprint_of(&used) != fingerprint || session.folders_moved(&used) {
             continue;
         }
         // Wait for a change to a file the evaluation used; ignore everything else
