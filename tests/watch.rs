@@ -560,7 +560,21 @@ fn on_a_terminal_the_screen_is_redrawn_with_a_status_line() {
     // A broken save: the status line and the error at the top of the screen, the last
     // good report under them, marked stale, cut to the screen's height.
     w.write("models/w.yaml", "sroi: 1\nid: [broken\n");
-    wait_for("more lines of the stale report; fix the errors to see the current one");
+    // The whole of the newest screen: its error and the stale report's last line (a
+    // redraw can be read half-written).
+    let newest = |text: &str| {
+        text.replace("\r\n", "\n")
+            .rsplit("\u{1b}[H\u{1b}[2J")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    screen.wait_until("the broken save's whole screen", |text| {
+        let last = newest(text);
+        last.contains("models/w.yaml:2:")
+            && last
+                .contains("more lines of the stale report; fix the errors to see the current one")
+    });
     let text = screen.text().replace("\r\n", "\n");
     let last = text
         .rsplit("\u{1b}[H\u{1b}[2J")
